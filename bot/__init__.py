@@ -1,0 +1,1 @@
+"""The chat application: aiogram bot, command line and terminal chat."""

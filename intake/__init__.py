@@ -1,0 +1,1 @@
+"""Mediation cases, mediators, lifecycle, routing and participation (no chat-platform types here)."""
