@@ -1,0 +1,39 @@
+"""Delivering outbox notifications over Telegram: the text is rendered here from the catalogs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup
+
+from bot.callbacks import FeedbackCb
+from bot.handlers.mediator import offer_keyboard
+from bot.keyboards import inline
+from bot.render import notification_text
+from bot.settings import BotSettings
+
+log = logging.getLogger(__name__)
+
+
+class TelegramNotifier:
+    """``NotificationSender`` for the outbox: raises when Telegram does not take the message."""
+
+    def __init__(self, bot: Bot, settings: BotSettings) -> None:
+        self.bot = bot
+        self.settings = settings
+
+    def _markup(self, kind: str, payload: dict[str, Any], lang: str) -> InlineKeyboardMarkup | None:
+        case_no = str(payload.get("case_no", ""))
+        if kind == "case_offered" and case_no:
+            return offer_keyboard(case_no, lang)
+        if kind == "feedback_request" and case_no:
+            return inline([[(str(score), FeedbackCb(case_no=case_no, score=score)) for score in range(1, 6)]])
+        return None
+
+    async def send(self, recipient_chat_id: int, kind: str, payload: dict[str, Any]) -> None:
+        lang = str(payload.get("lang") or self.settings.default_language)
+        text = notification_text(kind, payload, lang)
+        await self.bot.send_message(recipient_chat_id, text, reply_markup=self._markup(kind, payload, lang))
+        log.info("delivered %s to chat %s", kind, recipient_chat_id)
