@@ -135,7 +135,7 @@ def summary(draft: CaseDraft, lang: str) -> str:
         place=draft.place or none,
         outcome=draft.outcome or none,
         attachments=len(draft.attachments),
-        anonymous=t("bot.form.yes" if draft.anonymous else "bot.form.no", lang),
+        anonymous=t("bot.form.answer_yes" if draft.anonymous else "bot.form.answer_no", lang),
     )
 
 

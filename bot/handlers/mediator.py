@@ -76,7 +76,7 @@ async def accept(query: CallbackQuery, callback_data: CaseCb, services: Services
     except ServiceError as error:
         await _refuse(query, error, lang)
         return
-    await query.answer(t("bot.mediator.accepted", lang, case_no=case.case_no))
+    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
         await query.message.answer(t("bot.mediator.accepted", lang, case_no=case.case_no))

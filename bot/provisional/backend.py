@@ -82,7 +82,7 @@ def _case_payload(case: CaseRow) -> dict[str, Any]:
         "case_no": case.case_no,
         "category": case.category,
         "summary": case.description[:300],
-        "place": case.place or "",
+        "place": case.place or "—",
         "community": case.community,
         "created_at": case.created_at.isoformat(),
     }

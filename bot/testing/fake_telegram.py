@@ -218,6 +218,11 @@ class FakeTelegram:
             content["caption"] = caption
         return self._push({"message": self._user_message(user_id, None, **content)})
 
+    def drain_updates(self) -> list[dict[str, Any]]:
+        """Take the pending updates for in-process delivery (the terminal chat feeds them directly)."""
+        updates, self._updates = self._updates, []
+        return updates
+
     def press(self, user_id: int, message: SentMessage, data: str) -> int:
         """Press an inline button (or forge one: any ``data`` is accepted, as Telegram would)."""
         return self._push(
