@@ -14,6 +14,7 @@ from knowledge.parsing.sources import SourceText, fail, flat_meta
 from knowledge.parsing.structure import (
     Block,
     Matcher,
+    Section,
     arabic_item_start,
     article_start,
     blocks_from_lines,
@@ -67,28 +68,32 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
                                starts_unit=any_start)
     starts, blocks = _choose_style(blocks)
     warnings: list[str] = []
+    pieces: list[tuple[float, str, str | None, int | None, tuple[str, ...], str]] = []
     if starts is None:
-        loose, _ = group_sections(blocks, lambda _line: None)
-        sections: list[tuple[str | None, int | None, tuple[str, ...], str]]
-        sections = [(None, None, s.path, chunk) for s in loose
-                    for chunk in chunk_paragraphs(s.paragraphs, max_chars=PASSAGE_CHARS)]
-        keys = [f"p{i}" for i in range(1, len(sections) + 1)]
-        warnings.append(f"no numbered articles found; split into {len(sections)} passages")
+        loose, articles = group_sections(blocks, lambda _line: None)
+        warnings.append("no numbered articles found; split into passages")
     else:
         loose, articles = group_sections(blocks, starts)
-        warnings += check_numbering(articles)
-        intro = [(None, None, s.path, chunk) for s in loose
-                 for chunk in chunk_paragraphs(s.paragraphs, max_chars=PASSAGE_CHARS)]
-        sections = intro + [(a.label, a.number, a.path, a.text) for a in articles]
-        keys = [f"intro-{i}" for i in range(1, len(intro) + 1)] + unit_keys(articles)
-    if not sections:
+        if starts is not article_start:
+            loose += _closing_notes(articles)
+        runs = _numbering_runs(articles)
+        for index, run in enumerate(runs, start=1):
+            warnings += check_numbering(run)
+            prefix = f"{index}." if len(runs) > 1 else ""
+            pieces += [(a.line, prefix + key, a.label, a.number, a.path, a.text)
+                       for a, key in zip(run, unit_keys(run), strict=True)]
+    for section in loose:
+        for part, chunk in enumerate(chunk_paragraphs(section.paragraphs, max_chars=PASSAGE_CHARS)):
+            pieces.append((section.line + part / 100, "", None, None, section.path, chunk))
+    if not pieces:
         raise fail(source.path, "empty", "no rule text found")
+    pieces.sort(key=lambda piece: piece[0])
     unit_meta = flat_meta(merged)
     units = tuple(
-        Unit(id=f"rules/{community}/{title}/{key}", kind=UnitKind.RULES, doc_title=title, text=text,
-             path=path, label=label, number=number, scope=community, source=str(source.path),
+        Unit(id=f"rules/{community}/{title}/{key or f'note-{n}'}", kind=UnitKind.RULES, doc_title=title,
+             text=text, path=path, label=label, number=number, scope=community, source=str(source.path),
              meta=dict(unit_meta))
-        for (label, number, path, text), key in zip(sections, keys, strict=True)
+        for n, (_, key, label, number, path, text) in enumerate(pieces, start=1)
     )
     return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=units, scope=community,
                     meta=merged, warnings=tuple(warnings))
@@ -123,6 +128,34 @@ def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:
             return re.sub(r"\s+", "", line), lines[index + 1:]
         break
     return source.path.stem, lines
+
+
+_CLOSING = re.compile(r"^本(?:村规民约|居民公约|村民公约|管理规约|公约|规约|约定|章程)")
+
+
+def _closing_notes(articles: list[Section]) -> list[Section]:
+    """Move "本公约于…通过" paragraphs that trail a numbered item out of that item."""
+    notes: list[Section] = []
+    for article in articles:
+        for index, paragraph in enumerate(article.paragraphs[1:], start=1):
+            if _CLOSING.match(paragraph):
+                trailing = article.paragraphs[index:]
+                # placed just after its item (items start on whole line numbers)
+                notes.append(Section(None, None, None, article.path, trailing, article.line + 0.5))
+                del article.paragraphs[index:]
+                break
+    return notes
+
+
+def _numbering_runs(articles: list[Section]) -> list[list[Section]]:
+    """Items numbered afresh in each chapter (1. 2. | 1. 2. 3.) form one run per chapter."""
+    runs: list[list[Section]] = []
+    for article in articles:
+        restarts = runs and article.number == 1 and article.path != runs[-1][-1].path
+        if not runs or restarts:
+            runs.append([])
+        runs[-1].append(article)
+    return runs if all(run[0].number == 1 for run in runs) else [articles]
 
 
 def detect_adoption(text: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ class Section:
     sub: int | None
     path: tuple[str, ...]
     paragraphs: list[str] = field(default_factory=list)
-    line: int = 0
+    line: float = 0  # source line where it starts (notes split off an item sit at +0.5)
 
     @property
     def text(self) -> str:
@@ -245,7 +245,7 @@ def chunk_paragraphs(paragraphs: list[str], *, max_chars: int = 600) -> list[str
 def check_numbering(sections: list[Section], *, expect_first: int | None = 1) -> list[str]:
     """Warnings for duplicated, skipped or out-of-order numbers (之一 articles follow their base)."""
     warnings: list[str] = []
-    seen: dict[tuple[int, int], int] = {}
+    seen: dict[tuple[int, int], float] = {}
     previous: tuple[int, int] | None = None
     for section in sections:
         if section.number is None:
