@@ -34,9 +34,9 @@ COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _ASSEMBLY = (r"(?:村民代表会议|村民会议|居民代表会议|居民会议|业主大会|业主代表大会"
              r"|成员代表大会|成员大会|职工代表大会)")
 _ADOPTED_AFTER_DATE = re.compile(
-    rf"(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?(?P<by>[^\s，。,；、经于在]{{0,10}}{_ASSEMBLY})[^。\n]{{0,12}}?通过")
+    rf"(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?(?P<by>{_ASSEMBLY})[^。\n]{{0,12}}?通过")
 _ADOPTED_BEFORE_DATE = re.compile(
-    rf"(?P<by>[^\s，。,；、经于在]{{0,10}}{_ASSEMBLY})[^。\n]{{0,6}}?(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?通过")
+    rf"(?P<by>{_ASSEMBLY})[^。\n]{{0,6}}?(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?通过")
 _VERSION_RES = (
     re.compile(r"[（(]\s*(?P<v>\d{4}\s*年\s*(?:修订|修正|修改)版?)\s*[)）]"),
     re.compile(r"(?P<v>第[一二三四五六七八九十0-9]+版)"),
@@ -167,7 +167,7 @@ def detect_adoption(text: str) -> dict[str, Any]:
             date = parse_date(match.group("date"))
             if date:
                 found["adopted_on"] = date
-                found["adopted_by"] = re.sub(r"^(?:本村|本社区|经|由|召开|的)+", "", match.group("by"))
+                found["adopted_by"] = match.group("by")
                 break
     for pattern in _VERSION_RES:
         version = pattern.search(text[:2000])
