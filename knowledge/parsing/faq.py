@@ -45,7 +45,9 @@ def looks_like_faq(text: str) -> bool:
     lines = [clean_line(line) for line in text.splitlines()]
     if any(_QUESTION_RE.match(line) for line in lines) and any(_ANSWER_RE.match(line) for line in lines):
         return True
-    questions = [line for line in lines if line.startswith("## ") and line.rstrip().endswith(("？", "?"))]
+    if any(_ALTERNATE_RE.match(line) for line in lines):
+        return True
+    questions = [line for line in lines if line.startswith("##") and line.endswith(("？", "?"))]
     return len(questions) >= 2
 
 

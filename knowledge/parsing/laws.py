@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import all_dates, file_date, parse_date
-from knowledge.parsing.sources import SourceText, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta
 from knowledge.parsing.structure import (
     MD_HEADING_RE,
     Block,
@@ -47,7 +47,7 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
     if version_date:
         doc_meta["version_date"] = str(version_date)
     doc_meta.update({k: v for k, v in meta.items() if k not in ("title", "kind")})
-    scope = str(meta.get("scope") or meta.get("community") or NATIONAL_SCOPE)
+    scope = str(meta.get("scope") or NATIONAL_SCOPE)  # a --community given for a batch applies to rules
     key = f"{title}@{version_date}" if version_date else title
 
     if articles:
@@ -65,6 +65,8 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
         for section, tail in zip(sections, keys, strict=True)
         if section.text or section.label
     )
+    if not units:
+        raise fail(source.path, "empty", "no articles or text found in this law file")
     return Document(source=str(source.path), kind=UnitKind.LAW, title=title, units=units, scope=scope,
                     meta=doc_meta, warnings=tuple(warnings))
 
