@@ -23,7 +23,8 @@ PAREN_ITEM_RE = re.compile(r"^[（(]\s*(?P<num>[0-9０-９]{1,3})\s*[)）]\s*")
 SENTENCE_END = "。！？；!?;…”」』）)"
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
-_HEADING_PREFIX = re.compile(rf"^(第{_NUM}(?:分编|编|章|节|部分)|[一二三四五六七八九十]+、)\s*")
+_HEADING_PREFIX = re.compile(rf"^(第{_NUM}(?:分编|编|章|节|部分))\s*")
+_ITEM_PREFIX = re.compile(r"^([一二三四五六七八九十]+、)\s*")
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 
 
@@ -31,6 +32,7 @@ def clean_heading(text: str) -> str:
     """``第二节  监  护`` → ``第二节 监护``: drop layout spaces inside Chinese, keep one after the number."""
     text = _SPACE_BETWEEN_CJK.sub("", text.strip())
     text = _HEADING_PREFIX.sub(lambda m: m.group(1) + " ", text, count=1).strip()
+    text = _ITEM_PREFIX.sub(lambda m: m.group(1), text, count=1)
     return _SPACES.sub(" ", text)
 
 

@@ -153,3 +153,14 @@ def test_typos_in_official_texts_still_start_articles(tmp_path: Path, typo: str)
     body = "\n\n".join(f"第{n}条 文字。" for n in "一二三四") + f"\n\n{typo}\n"
     path.write_text(f"# 示例条例\n\n<!-- INFO END -->\n\n{body}", "utf-8")
     assert [u.number for u in parse_file(path).units] == [1, 2, 3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [("第二节  监  护", "第二节 监护"), ("第一分编  通则", "第一分编 通则"), ("附  则", "附则"),
+     ("一、 一般规定", "一、一般规定"), ("第三章\u3000法律责任", "第三章 法律责任")],
+)
+def test_headings_lose_layout_spaces(raw: str, clean: str) -> None:
+    from knowledge.parsing.structure import clean_heading
+
+    assert clean_heading(raw) == clean
