@@ -8,7 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from knowledge.numerals import article_label, int_to_cn
 from knowledge.parsing import iter_documents, parse_file
 from knowledge.units import Document, UnitKind
 
@@ -164,3 +167,28 @@ def test_headings_lose_layout_spaces(raw: str, clean: str) -> None:
     from knowledge.parsing.structure import clean_heading
 
     assert clean_heading(raw) == clean
+
+
+_bodies = st.text(alphabet="邻里和睦互相帮助调解纠纷，。；（）一二", min_size=1, max_size=40).filter(
+    lambda s: s.strip() == s and not s.startswith(("第", "（", "#")))
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.booleans(), st.lists(_bodies, min_size=1, max_size=3)), min_size=1, max_size=25))
+def test_generated_laws_parse_back_exactly(tmp_path: Path, articles: list[tuple[bool, list[str]]]) -> None:
+    """Any law written as headings + 第X条 articles parses back to the same numbers, paths and texts."""
+    lines = ["# 生成的示例法", "", "<!-- INFO END -->", ""]
+    chapter = None
+    expected = []
+    for number, (new_chapter, paragraphs) in enumerate(articles, start=1):
+        if new_chapter or chapter is None:
+            chapter = f"第{int_to_cn(number)}章 规定"
+            lines += [f"## {chapter}", ""]
+        lines += [f"{article_label(number)} {paragraphs[0]}", ""]
+        lines += [line for paragraph in paragraphs[1:] for line in (paragraph, "")]
+        expected.append((number, (chapter,), "\n".join(paragraphs)))
+    path = tmp_path / "generated.md"
+    path.write_text("\n".join(lines), "utf-8")
+    law = parse_file(path)
+    assert [(u.number, u.path, u.text) for u in law.units] == expected
+    assert law.warnings == ()
