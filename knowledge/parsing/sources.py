@@ -27,6 +27,20 @@ _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", r
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
+_CONVERT_HINTS = {
+    ".doc": "save it as .docx (Word: File → Save As) and ingest that",
+    ".wps": "save it as .docx and ingest that",
+    ".rtf": "save it as .docx and ingest that",
+    ".xls": "save it as .csv with question, alternates, answer, source columns",
+    ".xlsx": "save it as .csv with question, alternates, answer, source columns",
+    ".jpg": "a photo has no text layer; type the text, or scan to a PDF with text (OCR)",
+    ".jpeg": "a photo has no text layer; type the text, or scan to a PDF with text (OCR)",
+    ".png": "a picture has no text layer; type the text, or scan to a PDF with text (OCR)",
+    ".html": "save the page as text (.txt) or markdown (.md)",
+    ".htm": "save the page as text (.txt) or markdown (.md)",
+}
+
+
 def fail(source: Path | str, code: str, text: str) -> DocumentError:
     return DocumentError(str(source), f"{code}: {text}")
 
@@ -55,8 +69,9 @@ def read_source(path: Path) -> SourceText:
     """Decode ``path``; raise :class:`DocumentError` when it cannot be read as a document at all."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise fail(path, "unsupported", f"files ending in {suffix or '(no extension)'} are not supported; "
-                   "use .md, .txt, .docx, .pdf, .yaml or .csv")
+        hint = _CONVERT_HINTS.get(suffix, "use .md, .txt, .docx, .pdf, .yaml or .csv")
+        ending = suffix or "(no extension)"
+        raise fail(path, "unsupported", f"files ending in {ending} are not supported; {hint}")
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -131,7 +146,13 @@ def docx_text(path: Path, raw: bytes) -> str:
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise fail(path, "unreadable", "not a valid .docx file (it may be damaged or an old .doc)") from exc
-    paragraphs = [p.text for p in document.paragraphs]
+    from knowledge.parsing.docx_numbering import ListNumbering
+
+    numbering = ListNumbering(document)
+    paragraphs = []
+    for paragraph in document.paragraphs:
+        prefix = numbering.prefix(paragraph) if paragraph.text.strip() else ""
+        paragraphs.append(f"{prefix} {paragraph.text}" if prefix else paragraph.text)
     for table in document.tables:  # rules are sometimes laid out in a table
         for row in table.rows:
             paragraphs.extend(cell.text for cell in row.cells)

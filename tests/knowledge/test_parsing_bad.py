@@ -132,3 +132,14 @@ def test_structured_noise_gives_units_or_a_clear_error(tmp_path: Path, text: str
     else:
         assert document.units
         assert len({u.id for u in document.units}) == len(document.units)
+
+
+@pytest.mark.parametrize(("name", "hint"),
+                         [("rules.doc", ".docx"), ("faq.xlsx", ".csv"), ("photo.png", "OCR")])
+def test_unsupported_files_say_what_to_do(tmp_path: Path, name: str, hint: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\xd0\xcf\x11\xe0 old office file")
+    with pytest.raises(DocumentError) as caught:
+        parse_file(path)
+    assert caught.value.code == "unsupported"
+    assert hint in caught.value.reason

@@ -145,3 +145,36 @@ def test_a_folder_of_rules_in_every_format(tmp_path: Path) -> None:
     titles = [(d.title, [u.label for u in d.units]) for d in documents if isinstance(d, Document)]
     assert titles == [("甲村村规民约", ["一、", "二、"]), ("乙村村规民约", ["1.", "2."]),
                       ("丙村村规民约", ["（1）", "（2）"]), ("丁村村规民约", ["第一条", "第二条"])]
+
+
+_W = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
+
+
+def _number_list_as(document: docx.document.Document, fmt: str, text: str) -> None:
+    """Make the "List Number" style count like Word's 第一条/第二条 numbering."""
+    style = document.styles["List Number"].element
+    num_id = style.xpath("./w:pPr/w:numPr/w:numId/@w:val")[0]
+    numbering = document.part.numbering_part.element
+    abstract_id = numbering.xpath(f"./w:num[@w:numId='{num_id}']/w:abstractNumId/@w:val")[0]
+    level = numbering.xpath(f"./w:abstractNum[@w:abstractNumId='{abstract_id}']/w:lvl[@w:ilvl='0']")[0]
+    level.find("w:numFmt", _W).set(f"{{{_W['w']}}}val", fmt)
+    level.find("w:lvlText", _W).set(f"{{{_W['w']}}}val", text)
+
+
+@pytest.mark.parametrize(("fmt", "text", "labels"), [
+    ("decimal", "%1.", ["1.", "2.", "3."]),
+    ("chineseCounting", "第%1条", ["第一条", "第二条", "第三条"]),
+    ("chineseCounting", "%1、", ["一、", "二、", "三、"]),
+])
+def test_docx_automatic_list_numbering_is_kept(tmp_path: Path, fmt: str, text: str,
+                                               labels: list[str]) -> None:
+    document = docx.Document()
+    document.add_paragraph("青山村村规民约")
+    for rule in ("爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"):
+        document.add_paragraph(rule, style="List Number")
+    _number_list_as(document, fmt, text)
+    path = tmp_path / "auto.docx"
+    document.save(str(path))
+    rules = parse_file(path, community="QSC")
+    assert [u.label for u in rules.units] == labels
+    assert [u.text for u in rules.units] == ["爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"]
