@@ -17,12 +17,11 @@ from typing import Any
 import pytest
 import yaml
 
-import knowledge
+from knowledge.samples import SAMPLE_COMMUNITIES, SAMPLE_DIR, SAMPLE_SOURCES
 
-SAMPLE = Path(knowledge.__file__).resolve().parent / "sample"
-RULES = sorted((SAMPLE / "rules").glob("*.md"))
-FAQS = sorted((SAMPLE / "faq").glob("*.yaml"))
-PROSE = sorted((SAMPLE / "prose").glob("*.md"))
+RULES = sorted((SAMPLE_DIR / "rules").glob("*.md"))
+FAQS = sorted((SAMPLE_DIR / "faq").glob("*.yaml"))
+PROSE = sorted((SAMPLE_DIR / "prose").glob("*.md"))
 
 CATEGORIES = {
     "邻里纠纷", "婚姻家庭", "继承赡养", "物业纠纷", "土地宅基地", "劳动报酬", "消费纠纷", "损害赔偿", "其他",
@@ -121,7 +120,7 @@ def test_rules_have_front_matter_and_consecutive_articles(path: Path) -> None:
 
 
 def test_village_rules_cover_the_expected_chapters() -> None:
-    front, body = split_front_matter(SAMPLE / "rules" / "青山村村规民约.md")
+    front, body = split_front_matter(SAMPLE_DIR / "rules" / "青山村村规民约.md")
     assert front["community"] == "QSC"
     assert 28 <= len(article_numbers(body)) <= 36
     chapters = re.findall(r"^## 第[一二三四五六七八九十]+章 (.+)$", body, re.MULTILINE)
@@ -131,7 +130,7 @@ def test_village_rules_cover_the_expected_chapters() -> None:
 
 
 def test_each_rules_document_belongs_to_one_known_community() -> None:
-    codes = {c["code"] for c in load_yaml(SAMPLE / "communities.yaml")["communities"]}
+    codes = {c["code"] for c in load_yaml(SAMPLE_COMMUNITIES)["communities"]}
     by_community = {split_front_matter(p)[0]["community"]: p for p in RULES}
     assert set(by_community) == {"QSC", "LSS"}
     assert set(by_community) <= codes
@@ -160,8 +159,8 @@ def test_faq_entries_are_complete(path: Path) -> None:
 
 
 def test_faq_counts_and_scopes() -> None:
-    national = load_yaml(SAMPLE / "faq" / "公共服务问答.yaml")
-    village = load_yaml(SAMPLE / "faq" / "青山村办事指南.yaml")
+    national = load_yaml(SAMPLE_DIR / "faq" / "公共服务问答.yaml")
+    village = load_yaml(SAMPLE_DIR / "faq" / "青山村办事指南.yaml")
     assert national["scope"] == "national" and len(national["entries"]) >= 24
     assert village["scope"] == "QSC" and 5 <= len(village["entries"]) <= 8
     questions = [q for e in national["entries"] for q in [e["question"], *e.get("alternates", [])]]
@@ -173,6 +172,13 @@ def test_faq_counts_and_scopes() -> None:
 
 def test_there_are_at_least_ten_prose_notes() -> None:
     assert len(PROSE) >= 10
+
+
+def test_sample_sources_hold_every_knowledge_file_and_nothing_else() -> None:
+    listed = {p for folder in SAMPLE_SOURCES for p in folder.rglob("*") if p.is_file()}
+    assert listed == set(RULES) | set(FAQS) | set(PROSE)
+    everything = {p for p in SAMPLE_DIR.rglob("*") if p.is_file()}
+    assert everything - listed == {SAMPLE_COMMUNITIES, SAMPLE_DIR / "README.md"}
 
 
 @pytest.mark.parametrize("path", PROSE, ids=lambda p: p.name)
@@ -189,7 +195,7 @@ def test_prose_note_is_short_sectioned_and_cites_articles(path: Path) -> None:
 
 
 def test_communities_form_one_tree_with_mediators_in_it() -> None:
-    data = load_yaml(SAMPLE / "communities.yaml")
+    data = load_yaml(SAMPLE_COMMUNITIES)
     communities = {c["code"]: c for c in data["communities"]}
     assert len(communities) == len(data["communities"])
     for code, community in communities.items():
