@@ -196,17 +196,19 @@ def test_communities_form_one_tree_with_mediators_in_it() -> None:
             assert community["parent"] in communities, code
         if community["level"] == "grid":
             assert code.startswith(f"{community['parent']}-") and community.get("grid_worker")
+            assert isinstance(community["grid_worker_chat_id"], int)
     assert {c for c, v in communities.items() if v["level"] == "grid"} == {"QSC-01", "QSC-02", "LSS-01"}
 
-    people = data["mediators"] + data["coordinators"]
-    chat_ids = [p["chat_id"] for p in people]
+    grid_workers = [c["grid_worker_chat_id"] for c in communities.values() if c["level"] == "grid"]
+    chat_ids = [p["chat_id"] for p in data["mediators"] + data["coordinators"]] + grid_workers
     assert len(chat_ids) == len(set(chat_ids))
     assert {m["chat_id"] for m in data["mediators"]} == {2001, 2002}
     for mediator in data["mediators"]:
         assert mediator["level"] == 1 and mediator["capacity"] == 3
         assert set(mediator["communities"]) <= set(communities)
         assert set(mediator["specialties"]) <= CATEGORIES
-    assert [(c["chat_id"], c["level"]) for c in data["coordinators"]] == [(3001, 2)]
+    assert [(c["chat_id"], c["level"], c["role"]) for c in data["coordinators"]] == [(3001, 2, "coordinator")]
+    assert all(set(c["communities"]) <= set(communities) for c in data["coordinators"])
 
 
 # --- citations ---------------------------------------------------------------------------------
