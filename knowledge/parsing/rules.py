@@ -16,13 +16,13 @@ from knowledge.parsing.structure import (
     Matcher,
     Section,
     arabic_item_start,
-    article_start,
     blocks_from_lines,
     check_numbering,
     chunk_paragraphs,
     clean_line,
     cn_item_start,
     group_sections,
+    loose_article_start,
     paren_item_start,
     split_title,
     unit_keys,
@@ -43,7 +43,7 @@ _VERSION_RES = (
     re.compile(r"版本\s*[:：]\s*(?P<v>[^\s，。]+)"),
 )
 _STYLES: tuple[tuple[str, Matcher], ...] = (
-    ("article", article_start), ("cn", cn_item_start),
+    ("article", loose_article_start), ("cn", cn_item_start),
     ("arabic", arabic_item_start), ("paren", paren_item_start),
 )
 PASSAGE_CHARS = 500
@@ -74,7 +74,7 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
         warnings.append("no numbered articles found; split into passages")
     else:
         loose, articles = group_sections(blocks, starts)
-        if starts is not article_start:
+        if starts is not loose_article_start:
             loose += _closing_notes(articles)
         runs = _numbering_runs(articles)
         for index, run in enumerate(runs, start=1):
@@ -123,7 +123,7 @@ def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:
         line = clean_line(raw)
         if not line:
             continue
-        if len(line) <= 40 and not line.endswith(("。", "；", "，", "：")) and not article_start(line) \
+        if len(line) <= 40 and not line.endswith(("。", "；", "，", "：")) and not loose_article_start(line) \
                 and not cn_item_start(line):
             return re.sub(r"\s+", "", line), lines[index + 1:]
         break
@@ -183,7 +183,7 @@ def _choose_style(blocks: list[Block]) -> tuple[Matcher | None, list[Block]]:
               for name, matcher in _STYLES}
     matchers = dict(_STYLES)
     if counts["article"]:
-        return article_start, blocks
+        return loose_article_start, blocks
     if counts["cn"] and counts["arabic"]:
         cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
         if all(_heading_like(start.rest) for start in cn_lines.values()):

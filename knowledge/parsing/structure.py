@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from knowledge.numerals import NUMERAL_CHARS, cn_to_int
+from knowledge.numerals import NUMERAL_CHARS, article_label, cn_to_int
 
 _NUM = f"[{NUMERAL_CHARS}]+"
 # 第X条 / 第X条之一, followed by whitespace or the end of the line. 笫 and "第X 条" are typos found in
@@ -14,6 +14,9 @@ _NUM = f"[{NUMERAL_CHARS}]+"
 # "第一百二十八 条采用…" (a stray space before 条) is unambiguous even without a space after it.
 ARTICLE_RE = re.compile(
     rf"^[第笫](?P<num>{_NUM})(?P<gap>[ \u3000])?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?(gap)|(?=\s|$))")
+LOOSE_ARTICLE_RE = re.compile(
+    rf"^[第笫](?P<num>{_NUM})\s?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?=[：:、．.，,]|\s|$)")
+_EMPHASIS = re.compile(r"^(?:\*\*|__)([第笫][^*_]{1,12}条(?:之[一二三四五六七八九十]+)?)(?:\*\*|__)")
 MD_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
 # A structural line in plain text: 第一编 / 第二分编 / 第三章 / 第四节 (+ a short title).
 CHAPTER_RE = re.compile(rf"^第{_NUM}(?:分编|编|章|节|部分)(?:[\s\u3000]|$)")
@@ -133,14 +136,23 @@ class UnitStart:
 
 
 def article_start(line: str) -> UnitStart | None:
-    match = ARTICLE_RE.match(line)
+    """A statute article: 第X条 followed by whitespace (the shared corpus's definition)."""
+    return _article(ARTICLE_RE.match(line), line, "")
+
+
+def loose_article_start(line: str) -> UnitStart | None:
+    """As typed in village rules: also **第一条**, 第一条：…, 第一条、…"""
+    line = _EMPHASIS.sub(r"\1", line, count=1)
+    return _article(ARTICLE_RE.match(line) or LOOSE_ARTICLE_RE.match(line), line, "：:、．.，,")
+
+
+def _article(match: re.Match[str] | None, line: str, separators: str) -> UnitStart | None:
     if not match:
         return None
     number = cn_to_int(match.group("num"))
     sub = cn_to_int(match.group("sub")) if match.group("sub") else None
-    from knowledge.numerals import article_label
-
-    return UnitStart(article_label(number, sub), number, sub, clean_line(line[match.end():]))
+    rest = clean_line(clean_line(line[match.end():]).lstrip(separators))
+    return UnitStart(article_label(number, sub), number, sub, rest)
 
 
 def item_start(pattern: re.Pattern[str], label_of: Callable[[str], str]) -> Matcher:

@@ -178,3 +178,14 @@ def test_docx_automatic_list_numbering_is_kept(tmp_path: Path, fmt: str, text: s
     rules = parse_file(path, community="QSC")
     assert [u.label for u in rules.units] == labels
     assert [u.text for u in rules.units] == ["爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"]
+
+
+def test_article_labels_as_people_type_them(tmp_path: Path) -> None:
+    path = tmp_path / "青山村村规民约.md"
+    path.write_text("# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
+                    "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n", "utf-8")
+    rules = parse_file(path, community="QSC")
+    assert [(u.label, u.text) for u in rules.units] == [
+        ("第一条", "爱护环境。"), ("第二条", "邻里和睦。"),
+        ("第三条", "尊老爱幼。\n第四条规定的事项，由村委会负责。"),  # "第四条规定…" cites, it does not start
+    ]
