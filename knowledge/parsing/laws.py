@@ -18,6 +18,7 @@ from knowledge.parsing.structure import (
     clean_line,
     cn_item_start,
     group_sections,
+    leading_title,
     unit_keys,
 )
 from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
@@ -34,6 +35,10 @@ def looks_like_law(text: str) -> bool:
 def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
     lines = source.lines
     title, subtitle, header, body_start = _split_header(lines)
+    if title is None:  # a law saved as .docx/.pdf/.txt: the title is the first line
+        found, rest = leading_title(lines[body_start:])
+        if found:
+            title, body_start = found, len(lines) - len(rest)
     title = str(meta.get("title") or title or source.path.stem)
     version_date = meta.get("version_date") or file_date(source.path.stem)
     blocks = blocks_from_lines(lines[body_start:], plain_headings=source.fmt != "md",

@@ -19,9 +19,9 @@ from knowledge.parsing.structure import (
     blocks_from_lines,
     check_numbering,
     chunk_paragraphs,
-    clean_line,
     cn_item_start,
     group_sections,
+    leading_title,
     loose_article_start,
     paren_item_start,
     split_title,
@@ -114,20 +114,13 @@ def _community(source: SourceText, meta: dict[str, Any]) -> str:
 
 def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:
     """Title from metadata, the markdown H1, or a short first line naming the rules."""
-    h1, lines = split_title(source.lines)
-    if meta.get("title"):
-        return str(meta["title"]), lines
-    if h1:
-        return h1, lines
-    for index, raw in enumerate(lines):
-        line = clean_line(raw)
-        if not line:
-            continue
-        if len(line) <= 40 and not line.endswith(("。", "；", "，", "：")) and not loose_article_start(line) \
-                and not cn_item_start(line):
-            return re.sub(r"\s+", "", line), lines[index + 1:]
-        break
-    return source.path.stem, lines
+    found, rest = leading_title(source.lines)
+    given = str(meta["title"]) if meta.get("title") else None
+    if given is None:
+        return found or source.path.stem, rest
+    if found and (found == re.sub(r"\s+", "", given) or RULES_TITLE_RE.search(found)):
+        return given, rest  # the first line repeats the title: not a rule
+    return given, rest if split_title(source.lines)[0] else source.lines
 
 
 _CLOSING = re.compile(r"^本(?:村规民约|居民公约|村民公约|管理规约|公约|规约|约定|章程)")

@@ -306,3 +306,26 @@ def split_title(lines: list[str]) -> tuple[str | None, list[str]]:
             return match.group(2).strip(), lines[index + 1:]
         return None, lines
     return None, lines
+
+
+def leading_title(lines: list[str]) -> tuple[str | None, list[str]]:
+    """The markdown H1, else a short first line that reads as a title (not an article, item or
+    sentence), and the lines after it. Word and PDF files put the title on their first line."""
+    h1, rest = split_title(lines)
+    if h1:
+        return h1, rest
+    for index, raw in enumerate(lines):
+        line = clean_line(raw)
+        if not line:
+            continue
+        if _title_like(line):
+            return _SPACES.sub("", line), lines[index + 1:]
+        break
+    return None, lines
+
+
+def _title_like(line: str) -> bool:
+    if len(line) > 40 or line.endswith(("。", "；", "，", "：", ":", ";")) or CHAPTER_RE.match(line):
+        return False
+    return not any(start(line) for start in (loose_article_start, cn_item_start, arabic_item_start,
+                                             paren_item_start))
