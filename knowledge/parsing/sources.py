@@ -146,16 +146,9 @@ def docx_text(path: Path, raw: bytes) -> str:
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise fail(path, "unreadable", "not a valid .docx file (it may be damaged or an old .doc)") from exc
-    from knowledge.parsing.docx_numbering import ListNumbering
+    from knowledge.parsing.word import document_lines
 
-    numbering = ListNumbering(document)
-    paragraphs = []
-    for paragraph in document.paragraphs:
-        prefix = numbering.prefix(paragraph) if paragraph.text.strip() else ""
-        paragraphs.append(f"{prefix} {paragraph.text}" if prefix else paragraph.text)
-    for table in document.tables:  # rules are sometimes laid out in a table
-        for row in table.rows:
-            paragraphs.extend(cell.text for cell in row.cells)
+    paragraphs = document_lines(document)
     text = "\n".join(paragraphs)
     if not text.strip():
         raise fail(path, "empty", "the .docx file holds no text")

@@ -189,3 +189,21 @@ def test_article_labels_as_people_type_them(tmp_path: Path) -> None:
         ("第一条", "爱护环境。"), ("第二条", "邻里和睦。"),
         ("第三条", "尊老爱幼。\n第四条规定的事项，由村委会负责。"),  # "第四条规定…" cites, it does not start
     ]
+
+
+def test_docx_tables_are_read_in_place(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("青山村村规民约")
+    document.add_paragraph("第一章 总则")
+    table = document.add_table(rows=2, cols=2)
+    rows = [("第一条", "爱护环境。"), ("第二条", "邻里和睦。")]
+    for row, (label, text) in zip(table.rows, rows, strict=True):
+        row.cells[0].text, row.cells[1].text = label, text
+    document.add_paragraph("第二章 附则")
+    document.add_paragraph("第三条 本村规民约自通过之日起施行。")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    rules = parse_file(path, community="QSC")
+    assert [(u.label, u.text, u.path) for u in rules.units] == [
+        ("第一条", "爱护环境。", ("第一章 总则",)), ("第二条", "邻里和睦。", ("第一章 总则",)),
+        ("第三条", "本村规民约自通过之日起施行。", ("第二章 附则",))]
