@@ -175,10 +175,32 @@ def pdf_text(path: Path, raw: bytes) -> str:
         if "crypt" in str(exc).lower():
             raise fail(path, "encrypted_pdf", _ENCRYPTED) from exc
         raise fail(path, "unreadable", "not a readable PDF file (it may be damaged)") from exc
-    text = "\n".join(pages)
+    text = "\n".join(strip_page_furniture(pages))
     if not text.strip():
         raise fail(path, "scanned_pdf", "the PDF has no text layer (a scan?); it needs OCR or a text copy")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–\s]*[0-9０-９]+[-—–\s]*|第\s*[0-9０-９]+\s*页(?:\s*[,，/]?\s*共\s*[0-9０-９]+\s*页)?"
+    r"|[0-9０-９]+\s*/\s*[0-9０-９]+|Page\s+\d+(?:\s+of\s+\d+)?)$", re.IGNORECASE)
+
+
+def strip_page_furniture(pages: list[str]) -> list[str]:
+    """Drop page numbers and the running header/footer lines repeated at the edges of every page."""
+    split = [[line for line in page.splitlines() if line.strip()] for page in pages]
+    edges: dict[str, int] = {}
+    for lines in split:
+        for line in {*lines[:2], *lines[-2:]}:
+            edges[line.strip()] = edges.get(line.strip(), 0) + 1
+    repeated = {line for line, count in edges.items() if len(split) >= 3 and count >= len(split) - 1}
+    cleaned = []
+    for number, lines in enumerate(split):
+        kept = [line for line in lines if not _PAGE_NUMBER.match(line.strip())]
+        # on the first page a running header is usually the title: keep it once
+        edge = {*kept[:2], *kept[-2:]} if number else set()
+        cleaned.append("\n".join(line for line in kept if not (line in edge and line.strip() in repeated)))
+    return cleaned
 
 
 def flat_meta(meta: dict[str, Any]) -> dict[str, Any]:

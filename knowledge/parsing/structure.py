@@ -24,6 +24,11 @@ CN_ITEM_RE = re.compile(r"^(?P<num>[一二三四五六七八九十百〇零两]+
 ARABIC_ITEM_RE = re.compile(r"^(?P<num>[0-9０-９]{1,3})\s*(?:[、．]|\.(?![0-9]))\s*")
 PAREN_ITEM_RE = re.compile(r"^[（(]\s*(?P<num>[0-9０-９]{1,3})\s*[)）]\s*")
 SENTENCE_END = "。！？；!?;…”」』）)"
+# A layout line that ends like this closes its paragraph (a lead-in "下列约定：" too).
+_PARAGRAPH_END = (*SENTENCE_END, "：", ":")
+# A line that starts like this opens a new paragraph: （一） items, 1. items, 一、 items.
+_ENUMERATION = re.compile(
+    r"^(?:[（(]\s*[一二三四五六七八九十0-9０-９]+\s*[)）]|[0-9０-９]+\s*[.．、]|[一二三四五六七八九十]+、)")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
 _HEADING_PREFIX = re.compile(rf"^(第{_NUM}(?:分编|编|章|节|部分))\s*")
@@ -85,11 +90,11 @@ def blocks_from_lines(lines: Iterable[str], *, plain_headings: bool, hard_wrappe
             blocks.append(Block(clean_heading(line), _plain_level(line), number))
             joinable = False
             continue
-        if hard_wrapped and joinable and blocks and not starts_unit(line):
+        if hard_wrapped and joinable and blocks and not starts_unit(line) and not _ENUMERATION.match(line):
             blocks[-1].text += line
         else:
             blocks.append(Block(line, 0, number))
-        joinable = hard_wrapped and not line.endswith(tuple(SENTENCE_END))
+        joinable = hard_wrapped and not line.endswith(_PARAGRAPH_END)
     return blocks
 
 

@@ -207,3 +207,20 @@ def test_docx_tables_are_read_in_place(tmp_path: Path) -> None:
     assert [(u.label, u.text, u.path) for u in rules.units] == [
         ("第一条", "爱护环境。", ("第一章 总则",)), ("第二条", "邻里和睦。", ("第一章 总则",)),
         ("第三条", "本村规民约自通过之日起施行。", ("第二章 附则",))]
+
+
+def test_pdf_page_headers_footers_and_items(tmp_path: Path) -> None:
+    pages = [
+        ["青山村村规民约（2024年修订）", "第一条 村民应当遵守下列约", "定：", "（一）不乱倒垃圾；",
+         "（二）不焚烧", "秸秆。", "第 1 页 共 3 页"],
+        ["青山村村规民约（2024年修订）", "第二条 邻里之间互相帮助，", "和睦相处。", "第 2 页 共 3 页"],
+        ["青山村村规民约（2024年修订）", "第三条 本村规民约自通过之日起施行。", "- 3 -"],
+    ]
+    rules = parse_file(write_pdf(tmp_path / "村规民约.pdf", pages), community="QSC")
+    assert rules.title == "青山村村规民约（2024年修订）"
+    assert rules.meta["version"] == "2024年修订"
+    assert [(u.label, u.text) for u in rules.units] == [
+        ("第一条", "村民应当遵守下列约定：\n（一）不乱倒垃圾；\n（二）不焚烧秸秆。"),
+        ("第二条", "邻里之间互相帮助，和睦相处。"),
+        ("第三条", "本村规民约自通过之日起施行。"),
+    ]
