@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import all_dates, file_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import (
     MD_HEADING_RE,
     Block,
@@ -21,7 +21,7 @@ from knowledge.parsing.structure import (
     leading_title,
     unit_keys,
 )
-from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
+from knowledge.units import Document, Unit, UnitKind
 
 INFO_END = "<!-- INFO END -->"
 PASSAGE_CHARS = 600
@@ -52,7 +52,7 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
     if version_date:
         doc_meta["version_date"] = str(version_date)
     doc_meta.update({k: v for k, v in meta.items() if k not in ("title", "kind")})
-    scope = str(meta.get("scope") or NATIONAL_SCOPE)  # a --community given for a batch applies to rules
+    scope = resolve_scope(source, meta, community_applies=False)  # --community is for rules/FAQs
     key = f"{title}@{version_date}" if version_date else title
 
     if articles:

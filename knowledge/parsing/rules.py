@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import DATE_RE, normalise_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import (
     Block,
     Matcher,
@@ -30,7 +30,6 @@ from knowledge.parsing.structure import (
 from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
 
 RULES_TITLE_RE = re.compile(r"村规民约|居民公约|管理规约|业主公约|自治章程|村民公约|社区公约|临时管理规约")
-COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 _ASSEMBLY = (r"(?:村民代表会议|村民会议|居民代表会议|居民会议|业主大会|业主代表大会"
              r"|成员代表大会|成员大会|职工代表大会)")
 _ADOPTED_AFTER_DATE = re.compile(
@@ -100,16 +99,13 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
 
 
 def _community(source: SourceText, meta: dict[str, Any]) -> str:
-    scope = meta.get("scope")
-    value = meta.get("community") or (scope if scope and scope != NATIONAL_SCOPE else None)
-    if not value:
+    """Rules always belong to one community; its code is required."""
+    scope = resolve_scope(source, {**meta, "scope": meta.get("community") or meta.get("scope")})
+    if scope == NATIONAL_SCOPE:
         raise fail(source.path, "no_community",
                    "village rules need a community code: pass --community CODE, or put 'community: CODE' "
                    f"in the front matter or in {source.path.name}.meta.yaml")
-    code = str(value).strip()
-    if not COMMUNITY_CODE_RE.match(code):
-        raise fail(source.path, "bad_metadata", f"community code {code!r} must be letters, digits, - or _")
-    return code
+    return scope
 
 
 def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:

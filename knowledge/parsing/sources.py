@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.units import DocumentError
+from knowledge.units import NATIONAL_SCOPE, DocumentError
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 DATA_SUFFIXES = {".yaml", ".yml", ".csv"}
@@ -201,6 +201,19 @@ def strip_page_furniture(pages: list[str]) -> list[str]:
         edge = {*kept[:2], *kept[-2:]} if number else set()
         cleaned.append("\n".join(line for line in kept if not (line in edge and line.strip() in repeated)))
     return cleaned
+
+
+COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def resolve_scope(source: SourceText, meta: dict[str, Any], *, community_applies: bool = True) -> str:
+    """``national`` or a validated community code: ``scope:`` first, then ``community`` (the CLI's
+    --community, front matter, sidecar) unless ``community_applies`` is False (laws)."""
+    value = meta.get("scope") or (meta.get("community") if community_applies else None) or NATIONAL_SCOPE
+    code = str(value).strip()
+    if code != NATIONAL_SCOPE and not COMMUNITY_CODE_RE.match(code):
+        raise fail(source.path, "bad_metadata", f"community code {code!r} must be letters, digits, - or _")
+    return code
 
 
 def flat_meta(meta: dict[str, Any]) -> dict[str, Any]:
