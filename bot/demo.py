@@ -32,7 +32,11 @@ SCRIPT = (
     Step(RESIDENT, "/start QSC", expect="选择您所在的网格"),
     Step(RESIDENT, press="QSC-01", expect="您同意吗"),
     Step(RESIDENT, press="同意", expect="谢谢"),
-    Step(RESIDENT, "邻居要从我家院子通行、铺排水管线，我必须让他吗？", expect=r"《[^》]+》第[零一二三四五六七八九十百千]+条"),
+    Step(
+        RESIDENT,
+        "邻居要从我家院子通行、铺排水管线，我必须让他吗？",
+        expect=r"《[^》]+》第[零一二三四五六七八九十百千]+条",
+    ),
     Step(RESIDENT, "隔壁老张把我家门口的路堵了，说了好几次都不听，怎么办？", expect="和事佬"),
     Step(RESIDENT, press="请和事佬调解", expect="第 3 步"),
     Step(RESIDENT, "老张（张大山）", expect="第 4 步"),

@@ -55,16 +55,27 @@ def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     coordinators = data.get("coordinators") or []
     coordinator = int(coordinators[0]["chat_id"]) if coordinators else None
     for item in data.get("communities") or []:
-        entry = {"code": item["code"], "name": item["name"], "level": item.get("level", "village"),
-                 "parent": item.get("parent"), "coordinator_chat_id": item.get("coordinator_chat_id", coordinator)}
+        entry = {
+            "code": item["code"],
+            "name": item["name"],
+            "level": item.get("level", "village"),
+            "parent": item.get("parent"),
+            "coordinator_chat_id": item.get("coordinator_chat_id", coordinator),
+        }
         communities.append(entry)
         for grid in item.get("grids") or []:
             code = grid["code"] if isinstance(grid, dict) else str(grid)
             communities.append({"code": code, "name": code, "level": "grid", "parent": item["code"]})
     for item in data.get("mediators") or []:
         serves = item.get("community") or (item.get("communities") or ["QSC"])[0]
-        mediators.append({"chat_id": int(item["chat_id"]), "name": item["name"], "community": serves,
-                          "specialties": item.get("specialties") or []})
+        mediators.append(
+            {
+                "chat_id": int(item["chat_id"]),
+                "name": item["name"],
+                "community": serves,
+                "specialties": item.get("specialties") or [],
+            }
+        )
     return communities or SAMPLE_COMMUNITIES, mediators or SAMPLE_MEDIATORS
 
 
@@ -76,9 +87,17 @@ async def seed_sample(backend: Backend) -> None:
 
 
 async def _set_commands(bot: Bot) -> None:
-    commands = [("start", "开始 / 选择社区"), ("help", "帮助"), ("mycases", "我的事项"), ("mediate", "找和事佬调解"),
-                ("suggest", "提建议"), ("report", "报告隐患"), ("privacy", "导出或删除我的信息"),
-                ("cases", "调解员：我的待办"), ("cancel", "取消当前操作")]
+    commands = [
+        ("start", "开始 / 选择社区"),
+        ("help", "帮助"),
+        ("mycases", "我的事项"),
+        ("mediate", "找和事佬调解"),
+        ("suggest", "提建议"),
+        ("report", "报告隐患"),
+        ("privacy", "导出或删除我的信息"),
+        ("cases", "调解员：我的待办"),
+        ("cancel", "取消当前操作"),
+    ]
     with contextlib.suppress(Exception):  # cosmetic: the bot works without its command menu
         await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands])
 
@@ -89,7 +108,8 @@ async def run_polling(settings: BotSettings) -> None:
     bot = create_bot(settings)
     dp = build_dispatcher(settings, backend, committed)
     scheduler = asyncio.create_task(
-        run_forever(backend, TelegramNotifier(bot, settings), settings.scheduler_interval, committed))
+        run_forever(backend, TelegramNotifier(bot, settings), settings.scheduler_interval, committed)
+    )
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await _set_commands(bot)
@@ -112,7 +132,9 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
     dp = build_dispatcher(settings, backend, committed)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=settings.webhook_path)
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=settings.webhook_path
+    )
     setup_application(app, dp, bot=bot)
     notifier = TelegramNotifier(bot, settings)
 
@@ -121,7 +143,8 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
             await bot.set_webhook(settings.webhook_url, secret_token=secret, drop_pending_updates=False)
         await _set_commands(bot)
         app["scheduler"] = asyncio.create_task(
-            run_forever(backend, notifier, settings.scheduler_interval, committed))
+            run_forever(backend, notifier, settings.scheduler_interval, committed)
+        )
 
     async def on_cleanup(_: web.Application) -> None:
         app["scheduler"].cancel()

@@ -27,7 +27,10 @@ from bot.services import Backend
 from bot.settings import BotSettings
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 
-HELP = "（输入文字发送；/press N 按第 N 个按钮；!photo !voice !document !location !sticker 发送附件；/quit 退出）"
+HELP = (
+    "（输入文字发送；/press N 按第 N 个按钮；"
+    "!photo !voice !document !location !sticker 发送附件；/quit 退出）"
+)
 
 
 class Mailbox:
@@ -55,8 +58,13 @@ class Mailbox:
 class TerminalChat:
     """One or more simulated users talking to the bot; prints what the open chats receive."""
 
-    def __init__(self, settings: BotSettings, backend: Backend, open_chats: dict[int, str],
-                 write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self,
+        settings: BotSettings,
+        backend: Backend,
+        open_chats: dict[int, str],
+        write: Callable[[str], None] = print,
+    ) -> None:
         self.settings = settings
         self.backend = backend
         self.open_chats = open_chats  # chat id -> label printed before its messages
@@ -130,7 +138,13 @@ class TerminalChat:
             parts = line.split()
             if len(parts) != 2 or not parts[1].isdigit() or not await self.press(user_id, int(parts[1])):
                 self.write("（没有这个按钮。用法：/press 1）")
-        elif line.startswith("!") and line[1:].strip() in ("photo", "voice", "document", "location", "sticker"):
+        elif line.startswith("!") and line[1:].strip() in (
+            "photo",
+            "voice",
+            "document",
+            "location",
+            "sticker",
+        ):
             await self.send(user_id, line[1:].strip())
         else:
             await self.say(user_id, line)
@@ -178,8 +192,14 @@ class TerminalChat:
             self.write("    （键盘：" + " | ".join(b for row in message.reply_keyboard for b in row) + "）")
 
 
-async def run_terminal(settings: BotSettings, backend: Backend, user_id: int, label: str,
-                       first_lines: list[str], stream: TextIO = sys.stdin) -> None:
+async def run_terminal(
+    settings: BotSettings,
+    backend: Backend,
+    user_id: int,
+    label: str,
+    first_lines: list[str],
+    stream: TextIO = sys.stdin,
+) -> None:
     print(HELP)
     async with TerminalChat(settings, backend, {user_id: label}) as chat:
         for line in first_lines:
@@ -206,4 +226,6 @@ def label_for(role: str, user_id: int) -> str:
 
 
 def chat_defaults(role: str) -> dict[str, Any]:
-    return {"resident": {"user": 1001}, "mediator": {"user": 2001}, "admin": {"user": 8001}}.get(role, {"user": 1001})
+    return {"resident": {"user": 1001}, "mediator": {"user": 2001}, "admin": {"user": 8001}}.get(
+        role, {"user": 1001}
+    )

@@ -15,8 +15,25 @@ from pathlib import Path
 from bot.services import AssistantReply, CaseDraft, Citation
 from prompts import t
 
-URGENT = ("救命", "杀了", "要杀", "砍人", "打死", "自杀", "不想活", "跳楼", "跳河", "喝农药", "着火", "火灾",
-          "煤气", "燃气泄漏", "拿刀", "持刀", "家暴")
+URGENT = (
+    "救命",
+    "杀了",
+    "要杀",
+    "砍人",
+    "打死",
+    "自杀",
+    "不想活",
+    "跳楼",
+    "跳河",
+    "喝农药",
+    "着火",
+    "火灾",
+    "煤气",
+    "燃气泄漏",
+    "拿刀",
+    "持刀",
+    "家暴",
+)
 CHITCHAT = ("在吗", "你好", "您好", "谢谢", "hi", "hello", "早上好", "晚上好")
 SUGGESTION = ("建议", "希望村里", "希望社区", "能不能增加", "提个意见")
 REPORT = ("路灯", "乱倒垃圾", "隐患", "电线", "井盖", "漏水", "塌了")
@@ -33,15 +50,27 @@ DISPUTES = {
 CONFLICT = ("不听", "不给", "不还", "欺负", "吵架", "打架", "纠纷", "怎么办", "告他", "矛盾", "堵了")
 
 BUILT_IN = (
-    ("中华人民共和国民法典", "第二百八十八条",
-     "不动产的相邻权利人应当按照有利生产、方便生活、团结互助、公平合理的原则，正确处理相邻关系。"),
-    ("中华人民共和国民法典", "第二百九十一条",
-     "不动产权利人对相邻权利人因通行等必须利用其土地的，应当提供必要的便利。"),
-    ("中华人民共和国民法典", "第二百九十六条",
-     "不动产权利人因用水、排水、通行、铺设管线等利用相邻不动产的，应当尽量避免对相邻的不动产权利人造成损害。"),
-    ("中华人民共和国民法典", "第一千零六十七条",
-     "父母不履行抚养义务的，未成年子女或者不能独立生活的成年子女，有要求父母给付抚养费的权利。"
-     "成年子女不履行赡养义务的，缺乏劳动能力或者生活困难的父母，有要求成年子女给付赡养费的权利。"),
+    (
+        "中华人民共和国民法典",
+        "第二百八十八条",
+        "不动产的相邻权利人应当按照有利生产、方便生活、团结互助、公平合理的原则，正确处理相邻关系。",
+    ),
+    (
+        "中华人民共和国民法典",
+        "第二百九十一条",
+        "不动产权利人对相邻权利人因通行等必须利用其土地的，应当提供必要的便利。",
+    ),
+    (
+        "中华人民共和国民法典",
+        "第二百九十六条",
+        "不动产权利人因用水、排水、通行、铺设管线等利用相邻不动产的，应当尽量避免对相邻的不动产权利人造成损害。",
+    ),
+    (
+        "中华人民共和国民法典",
+        "第一千零六十七条",
+        "父母不履行抚养义务的，未成年子女或者不能独立生活的成年子女，有要求父母给付抚养费的权利。"
+        "成年子女不履行赡养义务的，缺乏劳动能力或者生活困难的父母，有要求成年子女给付赡养费的权利。",
+    ),
 )
 _ARTICLE = re.compile(r"^\s*(?:#+\s*)?(第[零一二三四五六七八九十百千]+条)\s*(.+)$")
 
@@ -95,14 +124,23 @@ class ProvisionalAssistant:
             return AssistantReply("dispute", False, answer, citations, not citations, category, draft)
         if not citations:
             return AssistantReply("question", False, t("common.legal_aid_line", lang), [], True)
-        return AssistantReply("question", False, answer, citations, category=category,
-                              offer_case=CaseDraft(category=category, description=text) if category else None)
+        return AssistantReply(
+            "question",
+            False,
+            answer,
+            citations,
+            category=category,
+            offer_case=CaseDraft(category=category, description=text) if category else None,
+        )
 
     def _cite(self, text: str) -> list[Citation]:
         grams = _bigrams(text)
         scored = sorted(((len(grams & a.grams), a) for a in self.articles), key=lambda pair: -pair[0])
-        return [Citation(f"law/{a.law}/{a.label}", a.law, a.label, a.text, float(shared))
-                for shared, a in scored[:2] if shared >= 2]
+        return [
+            Citation(f"law/{a.law}/{a.label}", a.law, a.label, a.text, float(shared))
+            for shared, a in scored[:2]
+            if shared >= 2
+        ]
 
     @staticmethod
     def _compose(citations: list[Citation], lang: str) -> str:

@@ -70,6 +70,7 @@ class Failure:
     times: int
     retry_after: int = 1
     delay: float = 5.0
+    chat_id: int | None = None  # only calls addressed to this chat fail
 
 
 class FakeTelegram:
@@ -89,6 +90,7 @@ class FakeTelegram:
         self._new_update = asyncio.Event()
         self._new_message = asyncio.Event()
         self._failures: dict[str, list[Failure]] = defaultdict(list)
+        self._marks: dict[int, int] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._token_check = token_check
@@ -123,15 +125,26 @@ class FakeTelegram:
         await self.stop()
 
     # ------------------------------------------------------------------ failure injection
-    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 5.0) -> None:
-        """Make the next ``times`` calls of ``method`` fail with ``kind``: "500", "timeout" or "429"."""
-        self._failures[method].append(Failure(kind, times, retry_after, delay))
+    def fail(
+        self,
+        method: str,
+        kind: str,
+        times: int = 1,
+        retry_after: int = 1,
+        delay: float = 5.0,
+        chat_id: int | None = None,
+    ) -> None:
+        """Make the next ``times`` calls of ``method`` (to ``chat_id``, if given) fail with ``kind``:
+        "500", "timeout" or "429"."""
+        self._failures[method].append(Failure(kind, times, retry_after, delay, chat_id))
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, params: dict[str, Any]) -> Failure | None:
         queue = self._failures.get(method)
         if not queue:
             return None
         failure = queue[0]
+        if failure.chat_id is not None and str(params.get("chat_id")) != str(failure.chat_id):
+            return None
         failure.times -= 1
         if failure.times <= 0:
             queue.pop(0)
@@ -160,6 +173,9 @@ class FakeTelegram:
         return message
 
     def _push(self, update: dict[str, Any]) -> int:
+        sender = (update.get("message") or update.get("callback_query") or {}).get("from", {}).get("id")
+        if sender is not None:  # replies to this action are what ``wait_text`` looks for next
+            self._marks[sender] = len(self.messages[sender])
         update["update_id"] = next(self._update_ids)
         self._updates.append(update)
         self._new_update.set()
@@ -267,10 +283,10 @@ class FakeTelegram:
         return self.messages[chat_id]
 
     async def wait_text(self, chat_id: int, needle: str, timeout: float = 10.0) -> SentMessage:
-        """Wait for a message (sent or edited) in ``chat_id`` containing ``needle``."""
+        """Wait for a message in ``chat_id`` containing ``needle``, sent since that user last acted."""
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
-            for message in self.messages[chat_id]:
+            for message in self.messages[chat_id][self._marks.get(chat_id, 0) :]:
                 if needle in message.text:
                     return message
             remaining = deadline - asyncio.get_running_loop().time()
@@ -314,7 +330,7 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         if failure is not None:
             if failure.kind == "timeout":
                 await asyncio.sleep(failure.delay)
