@@ -65,15 +65,31 @@ def timeline(case: CaseView, lang: str) -> str:
     return "\n".join(lines)
 
 
+class _Blank(dict[str, Any]):
+    """Formatting parameters where a field the payload lacks renders as a dash, never an error."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"
+
+
+_DATE_FIELDS = ("due_at", "deadline", "expires_at", "due")
+
+
 def notification_text(kind: str, payload: dict[str, Any], lang: str) -> str:
     key = f"bot.notify.{kind}"
     if not catalog().has(key):
-        return t("bot.notify.generic", lang, kind=kind)
-    params = {k: ("" if v is None else v) for k, v in payload.items()}
-    if "created_at" in payload:
-        params["ago"] = ago(datetime.fromisoformat(str(payload["created_at"])), lang)
+        return t("bot.notify.generic", lang, kind=kind) + f" {payload.get('case_no', '')}".rstrip()
+    params = _Blank({k: ("" if v is None else v) for k, v in payload.items()})
+    if payload.get("created_at"):
+        params["ago"] = ago(_naive_local(datetime.fromisoformat(str(payload["created_at"]))), lang)
+    if payload.get("state"):
+        params["state_name"] = state_name(str(payload["state"]), lang)
+    for field in _DATE_FIELDS:
+        if payload.get(field):
+            params[field] = str(payload[field])[:10]
     params.setdefault("note", "")
-    try:
-        return t(key, lang, **params).replace("  ", " ").strip()
-    except KeyError:  # a payload missing a field must not lose the notification
-        return t("bot.notify.generic", lang, kind=kind) + f" {payload.get('case_no', '')}"
+    return catalog().get(key, lang).format_map(params).replace("  ", " ").strip()
+
+
+def _naive_local(moment: datetime) -> datetime:
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -33,16 +34,37 @@ def configure_logging(level: int = logging.INFO) -> None:
 
 def load_assistant() -> Assistant:
     """The answers service when installed; the provisional keyword assistant until then."""
+    try:
+        available = importlib.util.find_spec("knowledge.answers") is not None
+    except ModuleNotFoundError:
+        available = False
+    if available:
+        from bot.adapters.answers import KnowledgeAssistant
+
+        return KnowledgeAssistant.open()
     from bot.provisional.assistant import ProvisionalAssistant
 
     return ProvisionalAssistant(SAMPLE_DIR)
 
 
+def intake_available() -> bool:
+    try:
+        return importlib.util.find_spec("intake.services") is not None
+    except ModuleNotFoundError:
+        return False
+
+
 async def load_backend(settings: BotSettings, assistant: Assistant | None = None) -> Backend:
     """The case service adapter when ``intake`` provides it; the provisional backend until then."""
+    assistant = assistant or load_assistant()
+    if intake_available() and settings.backend != "provisional":
+        from bot.adapters.intake_backend import IntakeBackend
+
+        secret = settings.telegram_token.get_secret_value().encode()
+        return await IntakeBackend.open(assistant, secret, settings.data_dir)
     from bot.provisional.backend import ProvisionalBackend
 
-    return await ProvisionalBackend.open(settings.data_dir, assistant or load_assistant())
+    return await ProvisionalBackend.open(settings.data_dir, assistant)
 
 
 def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -108,7 +130,12 @@ async def run_polling(settings: BotSettings) -> None:
     bot = create_bot(settings)
     dp = build_dispatcher(settings, backend, committed)
     scheduler = asyncio.create_task(
-        run_forever(backend, TelegramNotifier(bot, settings), settings.scheduler_interval, committed)
+        run_forever(
+            backend,
+            TelegramNotifier(bot, settings, getattr(backend, "case_details", None)),
+            settings.scheduler_interval,
+            committed,
+        )
     )
     try:
         await bot.delete_webhook(drop_pending_updates=False)
@@ -136,7 +163,7 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
         app, path=settings.webhook_path
     )
     setup_application(app, dp, bot=bot)
-    notifier = TelegramNotifier(bot, settings)
+    notifier = TelegramNotifier(bot, settings, getattr(backend, "case_details", None))
 
     async def on_startup(_: web.Application) -> None:
         if settings.webhook_url:

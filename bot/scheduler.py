@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.services import Backend, NotificationSender
 
@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 async def run_once(backend: Backend, sender: NotificationSender, now: datetime | None = None) -> int:
     """One pass: clocks first (they may write notifications), then delivery. Returns messages delivered."""
-    now = now or datetime.now()
+    now = now or datetime.now(UTC)
     try:
         await backend.tick(now)
     except Exception:  # a failing clock must not stop notifications from going out

@@ -164,6 +164,8 @@ class AssistantReply:
     refused: bool = False
     category: str | None = None
     offer_case: CaseDraft | None = None
+    messages: list[str] = field(default_factory=list)  # ready to send, each within Telegram's limit
+    safety: str | None = None  # the urgent safety notice, when the assistant words it itself
 
 
 # ---------------------------------------------------------------------- ports

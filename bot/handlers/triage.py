@@ -46,7 +46,8 @@ async def free_text(
     community = resident.community if resident else None
     reply = await asyncio.to_thread(backend.assistant.respond, text[:ASSISTANT_INPUT_LIMIT], community, lang)
     if reply.urgent or reply.intent == "urgent":
-        await message.answer(t("bot.urgent.safety", lang), reply_markup=main_menu(lang))
+        for chunk in split_message(reply.safety or t("bot.urgent.safety", lang)):
+            await message.answer(chunk, reply_markup=main_menu(lang))
         await _alert_duty(bot, settings, message, resident, text)
         return
     if (
@@ -60,7 +61,9 @@ async def free_text(
         draft = reply.offer_case or CaseDraft(category=reply.category, description=text[:DRAFT_LIMIT])
         draft.description = draft.description or text[:DRAFT_LIMIT]
         await state.update_data(offer_draft=draft.as_dict())
-        key = "bot.triage.dispute" if reply.intent == "dispute" else "bot.ask.offer_case"
+        key = (
+            "bot.triage.dispute" if reply.intent == "dispute" and not reply.messages else "bot.ask.offer_case"
+        )
         await message.answer(
             t(key, lang), reply_markup=inline([[(t("bot.ask.offer_button", lang), OfferCb(action="case"))]])
         )
@@ -74,6 +77,16 @@ async def free_text(
         )
     elif reply.intent == "chitchat":
         await message.answer(t("bot.triage.chitchat", lang), reply_markup=main_menu(lang))
+
+
+def _answer_messages(reply: AssistantReply, lang: str) -> list[str]:
+    if reply.intent not in ("question", "dispute"):
+        return []
+    if reply.messages:
+        return reply.messages
+    if reply.answer and (reply.intent == "question" or reply.citations):
+        return split_message(_with_sources(reply, lang))
+    return []
 
 
 def _with_sources(reply: AssistantReply, lang: str) -> str:

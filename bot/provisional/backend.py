@@ -68,6 +68,11 @@ def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
 
 
+def _local(moment: datetime) -> datetime:
+    """This backend stores naive local times."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def _outbox(session: AsyncSession, recipient: int | None, kind: str, payload: dict[str, Any]) -> None:
     if recipient is None:
         return
@@ -423,7 +428,7 @@ class Cases(_Repo):
             self.session,
             case.complainant_chat_id,
             "case_assigned",
-            {"case_no": case_no, "mediator": mediator.name if mediator else ""},
+            {"case_no": case_no, "mediator_name": mediator.name if mediator else ""},
         )
         return await self._view(case, True)
 
@@ -533,6 +538,7 @@ class ProvisionalBackend:
                 )
 
     async def deliver_notifications(self, sender: NotificationSender, now: datetime) -> int:
+        now = _local(now)
         async with self.sessions() as session:
             due = (
                 await session.scalars(
@@ -581,11 +587,12 @@ class ProvisionalBackend:
                         session,
                         community.coordinator_chat_id,
                         "delivery_failed",
-                        {"case_no": row.payload.get("case_no", ""), "recipient": row.recipient},
+                        {"case_no": row.payload.get("case_no", ""), "recipient_chat_id": row.recipient},
                     )
 
     async def tick(self, now: datetime) -> int:
         """Re-offer unanswered handoffs and remind mediators of due dates; idempotent."""
+        now = _local(now)
         changed = 0
         async with self.sessions.begin() as session:
             cases = Cases(session)

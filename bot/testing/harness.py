@@ -51,7 +51,14 @@ class BotProcess:
         committed = asyncio.Event()
         bot = create_bot(settings)
         dp = build_dispatcher(settings, backend, committed)
-        return cls(settings, backend, bot, dp, TelegramNotifier(bot, settings), committed)
+        return cls(
+            settings,
+            backend,
+            bot,
+            dp,
+            TelegramNotifier(bot, settings, getattr(backend, "case_details", None)),
+            committed,
+        )
 
     async def start(self, scheduler: bool = True) -> BotProcess:
         self.tasks.append(
