@@ -35,7 +35,7 @@ PROGRESS_ACTIONS = ("contacted", "meeting", "agreement", "failed", "refer", "clo
 class ServiceError(Exception):
     """A refused operation; ``key`` names a catalog message the user sees, ``params`` fill it."""
 
-    def __init__(self, key: str, **params: Any) -> None:
+    def __init__(self, key: str, /, **params: Any) -> None:
         super().__init__(key)
         self.key = key
         self.params = params

@@ -18,6 +18,11 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import services as port
+from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
+from bot.storage import DatabaseStorage
 from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
 from intake.chat_states import ChatStateRepository
 from intake.db import make_engine, make_sessionmaker, upgrade
@@ -28,18 +33,13 @@ from intake.scheduler import tick
 from intake.services import Services as IntakeServices
 from intake.settings import IntakeSettings
 from intake.views import CaseView as IntakeCaseView
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from bot import services as port
-from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
-from bot.storage import DatabaseStorage
 
 
 def _error(error: IntakeError) -> ServiceError:
     code = getattr(error, "code", "") or "invalid_input"
-    return ServiceError(
-        f"bot.errors.intake.{code}", **{k: v for k, v in getattr(error, "params", {}).items()}
-    )
+    # "key" and "lang" are the catalog lookup's own argument names: pass them on renamed.
+    params = {("ref_" + k if k in ("key", "lang") else k): v for k, v in getattr(error, "params", {}).items()}
+    return ServiceError(f"bot.errors.intake.{code}", **params)
 
 
 class _Calls:
@@ -208,6 +208,9 @@ class Cases(_Calls):
         return view
 
     async def accept(self, case_no: str, chat_id: int) -> port.CaseView:
+        current = await self.call(self.svc.cases.show(case_no, chat_id))
+        if current.mediator_chat_id == chat_id:  # the same button pressed twice
+            raise ServiceError("bot.errors.already_yours")
         return _case(await self.call(self.svc.cases.accept_offer(case_no, chat_id)))
 
     async def decline(self, case_no: str, chat_id: int, reason: str) -> None:
@@ -415,6 +418,15 @@ class IntakeBackend:
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
         raise NotImplementedError("knowledge ingestion from chat is not wired in yet")
+
+    async def outbox_pending(self) -> int:
+        from sqlalchemy import func, select
+
+        from intake.models import Notification
+
+        async with self.sessions() as session:
+            query = select(func.count()).where(Notification.status == "pending")
+            return int(await session.scalar(query) or 0)
 
     async def seed(self, communities: list[dict[str, Any]], mediators: list[dict[str, Any]]) -> None:
         """Sample data for the demo and the terminal chat: added only when missing."""

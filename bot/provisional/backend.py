@@ -345,7 +345,7 @@ class Cases(_Repo):
         )
         self.session.add(case)
         await self.session.flush()
-        await self._event(case, chat_id, "submitted", "submitted")
+        await self._event(case, chat_id, "opened", "submitted")
         offered = await self._route(case)
         return OpenedCase(case.case_no, offered)
 
@@ -422,7 +422,7 @@ class Cases(_Repo):
             raise ServiceError("bot.errors.stale_offer")
         case.mediator_chat_id, case.offered_to = chat_id, None
         case.due_at = _now() + timedelta(days=MEDIATION_DAYS)
-        await self._event(case, chat_id, "accepted", "assigned")
+        await self._event(case, chat_id, "assigned", "assigned")
         mediator = await self.session.get(MediatorRow, chat_id)
         _outbox(
             self.session,

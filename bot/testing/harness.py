@@ -27,7 +27,7 @@ SAMPLE_COMMUNITIES: list[dict[str, Any]] = [
     {"code": "QSC", "name": "青山村", "level": "village", "parent": "TYZ", "coordinator_chat_id": 3001},
     {"code": "QSC-01", "name": "QSC-01", "level": "grid", "parent": "QSC"},
     {"code": "QSC-02", "name": "QSC-02", "level": "grid", "parent": "QSC"},
-    {"code": "LSS", "name": "绿水社区", "level": "community", "parent": "TYZ", "coordinator_chat_id": 3001},
+    {"code": "LSS", "name": "绿水社区", "level": "village", "parent": "TYZ", "coordinator_chat_id": 3001},
     {"code": "LSS-01", "name": "LSS-01", "level": "grid", "parent": "LSS"},
 ]
 SAMPLE_MEDIATORS: list[dict[str, Any]] = [

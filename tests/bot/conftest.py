@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.provisional.backend import ProvisionalBackend
+from bot.runtime import intake_available
 from bot.services import AssistantReply, CaseDraft, Citation
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
@@ -59,16 +61,39 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-@pytest.fixture
-async def backend() -> AsyncIterator[ProvisionalBackend]:
-    backend = await ProvisionalBackend.open(Path(os.environ["HESHI_DATA_DIR"]), ScriptedAssistant())
+BACKENDS = [
+    "provisional",
+    pytest.param(
+        "intake",
+        marks=pytest.mark.skipif(
+            not intake_available(), reason="the case service (intake/) is not installed"
+        ),
+    ),
+]
+
+
+async def open_backend(kind: str, assistant: Any) -> Any:
+    """The same tests run on the provisional backend and on the real case service."""
+    data_dir = Path(os.environ["HESHI_DATA_DIR"])
+    if kind == "intake":
+        from bot.adapters.intake_backend import IntakeBackend
+
+        return await IntakeBackend.open(assistant, b"test-secret", data_dir)
+    return await ProvisionalBackend.open(data_dir, assistant)
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    monkeypatch.setenv("HESHI_OUTBOX_BACKOFF_SECONDS", "1")  # retries within a test's patience
+    backend = await open_backend(request.param, ScriptedAssistant())
+    backend.kind = request.param
     await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
     yield backend
     await backend.close()
 
 
 @pytest.fixture
-async def running(telegram: FakeTelegram, backend: ProvisionalBackend) -> AsyncIterator[BotProcess]:
+async def running(telegram: FakeTelegram, backend: Any) -> AsyncIterator[BotProcess]:
     process = await BotProcess.build(
         offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"])), backend
     ).start()
