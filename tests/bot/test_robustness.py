@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from typing import Any
 
 from bot.render import TELEGRAM_LIMIT
 from bot.testing.fake_telegram import FakeTelegram
