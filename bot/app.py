@@ -103,11 +103,13 @@ def build_dispatcher(
         settings.throttle_rate, settings.throttle_burst, settings.throttle_cooldown
     )
     serial = SerialPerUserMiddleware()
+    services = ServicesMiddleware(backend, committed)  # one instance: its slots are shared by all updates
+    language = LanguageMiddleware(settings.default_language)
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(throttling)
         observer.outer_middleware(serial)
-        observer.outer_middleware(ServicesMiddleware(backend, committed))
-        observer.outer_middleware(LanguageMiddleware(settings.default_language))
+        observer.outer_middleware(services)
+        observer.outer_middleware(language)
     # Order matters: forms and specific buttons first, the catch-alls (mediator's unknown button,
     # triage's free message) last.
     routers = (

@@ -124,8 +124,10 @@ async def _set_commands(bot: Bot) -> None:
         await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands])
 
 
-async def run_polling(settings: BotSettings) -> None:
+async def run_polling(settings: BotSettings, seed: bool = False) -> None:
     backend = await load_backend(settings)
+    if seed:
+        await seed_sample(backend)
     committed = asyncio.Event()
     bot = create_bot(settings)
     dp = build_dispatcher(settings, backend, committed)

@@ -246,6 +246,7 @@ class Backend(Protocol):
     """The services for a whole bot process."""
 
     assistant: Assistant
+    concurrency: int  # how many units of work may be open at once
 
     def unit_of_work(self) -> AbstractAsyncContextManager[Services]: ...
     def fsm_storage(self) -> BaseStorage: ...

@@ -367,6 +367,9 @@ class IntakeBackend:
         self.states_engine = states_engine
         self.assistant = assistant
         self.secret = secret
+        # SQLite has one writer (intake begins every transaction IMMEDIATE): queue units of work in the
+        # process instead of busy-waiting in the driver. PostgreSQL takes many at once.
+        self.concurrency = 1 if engine.url.get_backend_name() == "sqlite" else 20
 
     @classmethod
     async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:

@@ -14,13 +14,17 @@ def register(app: typer.Typer) -> None:
     bot_app = typer.Typer(help="Run the Telegram bot.", no_args_is_help=True)
 
     @bot_app.command("run")
-    def run() -> None:
+    def run(
+        seed_sample: bool = typer.Option(
+            False, "--seed-sample", help="add the sample communities and mediators"
+        ),
+    ) -> None:
         """Long polling (the embedded default): HESHI_TELEGRAM_TOKEN must be set."""
         from bot.runtime import configure_logging, run_polling
         from bot.settings import BotSettings
 
         configure_logging()
-        asyncio.run(run_polling(BotSettings()))
+        asyncio.run(run_polling(BotSettings(), seed=seed_sample))
 
     @bot_app.command("webhook")
     def webhook() -> None:

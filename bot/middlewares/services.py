@@ -16,6 +16,7 @@ class ServicesMiddleware(BaseMiddleware):
     def __init__(self, backend: Backend, committed: asyncio.Event | None = None) -> None:
         self.backend = backend
         self.committed = committed  # set after each commit: wakes the outbox delivery early
+        self.slots = asyncio.Semaphore(max(1, backend.concurrency))
 
     async def __call__(
         self,
@@ -23,7 +24,7 @@ class ServicesMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.backend.unit_of_work() as services:
+        async with self.slots, self.backend.unit_of_work() as services:
             data["services"] = services
             result = await handler(event, data)
         if self.committed is not None:

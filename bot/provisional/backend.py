@@ -485,27 +485,24 @@ class Cases(_Repo):
 class ProvisionalBackend:
     """SQLite (or any SQLAlchemy async URL) tables prefixed ``bot_``; see the module docstring."""
 
-    def __init__(self, engine: AsyncEngine, assistant: Assistant) -> None:
+    concurrency = 1  # SQLite has one writer: units of work queue in the process, not in busy-waits
+
+    def __init__(self, engine: AsyncEngine, states_engine: AsyncEngine, assistant: Assistant) -> None:
         self.engine = engine
+        self.states_engine = states_engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.assistant = assistant
 
     @classmethod
     async def open(cls, data_dir: Path, assistant: Assistant) -> ProvisionalBackend:
         data_dir.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(f"sqlite+aiosqlite:///{data_dir / 'bot-provisional.sqlite'}")
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.close()
-
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
-        return cls(engine, assistant)
+        engine = _sqlite(data_dir / "bot-provisional.sqlite")
+        # Form state in its own file: a handler saves its form while its own transaction is open.
+        states_engine = _sqlite(data_dir / "bot-chat-states.sqlite")
+        for target in (engine, states_engine):
+            async with target.begin() as connection:
+                await connection.run_sync(Base.metadata.create_all)
+        return cls(engine, states_engine, assistant)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[Services]:
@@ -519,7 +516,7 @@ class ProvisionalBackend:
             )
 
     def fsm_storage(self) -> DatabaseStorage:
-        return DatabaseStorage(self.sessions, ChatStates)
+        return DatabaseStorage(async_sessionmaker(self.states_engine, expire_on_commit=False), ChatStates)
 
     async def seed(self, communities: list[dict[str, Any]], mediators: list[dict[str, Any]]) -> None:
         async with self.sessions.begin() as session:
@@ -639,6 +636,21 @@ class ProvisionalBackend:
 
     async def close(self) -> None:
         await self.engine.dispose()
+        await self.states_engine.dispose()
+
+
+def _sqlite(path: Path) -> AsyncEngine:
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
 
 
 class ChatStates(_Repo):

@@ -196,6 +196,13 @@ async def test_a_flood_is_throttled_with_one_warning(telegram: FakeTelegram, bac
         await process.stop()
 
 
+async def _answers(telegram: FakeTelegram, count: int) -> None:
+    for _ in range(300):
+        if len(telegram.callback_answers) >= count:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def test_forged_and_stale_buttons_change_nothing(telegram: FakeTelegram, running: BotProcess) -> None:
     await _open_form(telegram)
     await _fill_to_confirm(telegram)
@@ -209,10 +216,7 @@ async def test_forged_and_stale_buttons_change_nothing(telegram: FakeTelegram, r
     telegram.press(RESIDENT, card, f"c:close:{case_no}")
     telegram.press(RESIDENT, card, "c:accept:QSC-000000-9999")
     telegram.press(RESIDENT, card, "totally-made-up")
-    for _ in range(50):
-        if len(telegram.callback_answers) >= answered + 4:
-            break
-        await asyncio.sleep(0.1)
+    await _answers(telegram, answered + 4)
     refusals = [answer.get("text", "") for answer in telegram.callback_answers[answered:]]
     assert len(refusals) == 4 and all("没有生效" in text for text in refusals), refusals
     async with running.backend.unit_of_work() as services:
@@ -221,8 +225,9 @@ async def test_forged_and_stale_buttons_change_nothing(telegram: FakeTelegram, r
 
     telegram.press_label(MEDIATOR, "接受", chat_id=MEDIATOR)
     await telegram.wait_text(MEDIATOR, "申请人")
+    answered = len(telegram.callback_answers)
     telegram.press(MEDIATOR, card, f"c:accept:{case_no}")  # the same button again: stale
-    await asyncio.sleep(0.5)
+    await _answers(telegram, answered + 1)
     assert "已经接手" in telegram.callback_answers[-1].get("text", "")
 
 

@@ -1,0 +1,176 @@
+"""Load benchmark: 200 simulated residents at once through the fake Telegram Bot API.
+
+The bot runs as its own process (``python -m bot bot run``, long polling over real HTTP) against the
+fake Bot API served by this script; half the residents ask a question, half file a mediation case
+through the whole form. Printed: nothing lost (every resident answered, every case in the database),
+replies per second, reply latency p50/p95, and the bot process's peak memory (VmHWM).
+
+    python benchmarks/bot_load.py [--residents 200] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
+
+QUESTIONS = (
+    "邻居要从我家院子通行、铺排水管线，我必须让他吗？",
+    "父母年纪大了，子女不给赡养费怎么办？",
+    "相邻关系应当按照什么原则处理？",
+)
+FIRST_USER = 100_000
+
+
+class Resident:
+    def __init__(self, server: FakeTelegram, user: int, latencies: list[float]) -> None:
+        self.server, self.user, self.latencies = server, user, latencies
+
+    async def act(self, action: str, value: str, expect: str, timeout: float = 900.0) -> None:
+        started = time.perf_counter()
+        if action == "say":
+            self.server.send_text(self.user, value)
+        else:
+            self.server.press_label(self.user, value)
+        await self.server.wait_text(self.user, expect, timeout=timeout)
+        self.latencies.append(time.perf_counter() - started)
+
+    async def register(self) -> None:
+        await self.act("say", "/start QSC", "网格")
+        await self.act("press", "QSC-01", "您同意吗")
+        await self.act("press", "同意", "谢谢")
+
+    async def ask(self) -> None:
+        await self.act("say", QUESTIONS[self.user % len(QUESTIONS)], "条")
+
+    async def file_case(self) -> None:
+        await self.act("say", "找和事佬调解", "第 1 步")
+        await self.act("press", "邻里纠纷", "第 2 步")
+        await self.act("say", f"邻居家的狗第{self.user}次跑进我家院子咬鸡", "第 3 步")
+        await self.act("say", "东边邻居", "第 4 步")
+        await self.act("press", "邻居", "第 5 步")
+        await self.act("press", "跳过", "第 6 步")
+        await self.act("say", "把狗拴好", "第 7 步")
+        await self.act("press", "完成", "第 8 步")
+        await self.act("press", "可以告诉对方", "请核对")
+        await self.act("press", "确认提交", "案件编号")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def count_cases(data_dir: Path) -> int:
+    os.environ["HESHI_DATA_DIR"] = str(data_dir)
+    from bot.runtime import load_backend
+    from bot.settings import BotSettings
+
+    backend = await load_backend(BotSettings(data_dir=data_dir))
+    try:
+        total = 0
+        async with backend.unit_of_work() as services:
+            for user in range(FIRST_USER, FIRST_USER + 100_000):
+                if user % 2:
+                    continue
+                cases = await services.cases.for_resident(user)
+                total += len(cases)
+                if user > FIRST_USER + 2 * 1000:
+                    break
+        return total
+    finally:
+        await backend.close()
+
+
+async def main(residents: int) -> dict[str, object]:
+    data_dir = Path(tempfile.mkdtemp(prefix="heshi-bot-load-"))
+    async with FakeTelegram() as server:
+        env = {
+            **os.environ,
+            "HESHI_DATA_DIR": str(data_dir),
+            "HESHI_TELEGRAM_API_BASE": server.base_url,
+            "HESHI_THROTTLE_BURST": "100",
+            "HESHI_SCHEDULER_INTERVAL": "2",
+            "PYTHONPATH": str(ROOT),
+        }
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "bot", "run", "--seed-sample"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            people = [Resident(server, FIRST_USER + i, []) for i in range(residents)]
+            await people[0].act("say", "/help", "我能帮您做这些事", timeout=180)  # the bot is up
+            people[0].latencies.clear()
+            started = time.perf_counter()
+            await asyncio.gather(*(p.register() for p in people))
+            registered = time.perf_counter()
+            results = await asyncio.gather(
+                *((p.file_case() if p.user % 2 == 0 else p.ask()) for p in people), return_exceptions=True
+            )
+            finished = time.perf_counter()
+            rss = peak_rss_mb(bot.pid)
+        finally:
+            bot.terminate()
+            _, errors = bot.communicate(timeout=30)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    latencies = sorted(latency for p in people for latency in p.latencies)
+    replies = len(latencies)
+    cases = await count_cases(data_dir)
+    return {
+        "residents": residents,
+        "answered": residents - len(failures),
+        "cases_expected": sum(1 for p in people if p.user % 2 == 0),
+        "cases_in_database": cases,
+        "replies": replies,
+        "seconds": round(finished - started, 1),
+        "seconds_registering": round(registered - started, 1),
+        "replies_per_second": round(replies / (finished - started), 1),
+        "latency_p50_ms": round(statistics.median(latencies) * 1000),
+        "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000),
+        "bot_peak_rss_mb": round(rss, 1),
+        "failures": [repr(f)[:200] for f in failures[:5]],
+        "environment": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+        },
+        "bot_stderr_tail": errors.strip().splitlines()[-3:] if failures else [],
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = asyncio.run(main(args.residents))
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+    sys.exit(
+        0
+        if figures["answered"] == figures["residents"]
+        and figures["cases_in_database"] == figures["cases_expected"]
+        else 1
+    )
