@@ -89,24 +89,25 @@ class KnowledgeBase:
         report = IngestReport()
         kind_value = UnitKind(kind).value if kind else None
         roots = [Path(p).expanduser().resolve() for p in paths]
-        changed: list[tuple[Document, str]] = []
-        seen: set[str] = set()
+        files: list[tuple[Path, str]] = []
         for file in iter_source_files(roots):
-            source = str(file)
-            seen.add(source)
             try:
-                fingerprint = file_fingerprint(file, kind_value, community)
+                files.append((file, file_fingerprint(file, kind_value, community)))
             except OSError as error:
-                report.errors.append((source, f"cannot read: {error.strerror or error}"))
-                continue
-            if fingerprint == self.manifest.file_hash(source):
-                report.documents_unchanged += 1
-                continue
-            for item in iter_documents([file], kind=kind_value, community=community):
-                if isinstance(item, DocumentError):
-                    report.errors.append((item.source, item.reason))
-                else:
-                    changed.append((item, fingerprint))
+                report.errors.append((str(file), f"cannot read: {error.strerror or error}"))
+        seen = {str(file) for file, _ in files}
+        changed: list[tuple[Document, str]] = []
+        if any(fingerprint != self.manifest.file_hash(str(file)) for file, fingerprint in files):
+            # Statuses (superseded versions, repeals) depend on the whole batch, so every file given is
+            # parsed again; unchanged units are still neither re-encoded nor rewritten.
+            for file, fingerprint in files:
+                for item in iter_documents([file], kind=kind_value, community=community):
+                    if isinstance(item, DocumentError):
+                        report.errors.append((item.source, item.reason))
+                    else:
+                        changed.append((item, fingerprint))
+        else:
+            report.documents_unchanged = len(files)
         changed = self._with_statuses(changed)
         self.indexer.ingest_documents(changed, report, progress=progress)
         for root in roots:
@@ -145,11 +146,18 @@ class KnowledgeBase:
         return self.manifest.get(unit_id)
 
     def search(
-        self, query: str, k: int | None = None, community: str | None = None, include_inactive: bool = False
+        self,
+        query: str,
+        k: int | None = None,
+        community: str | None = None,
+        include_inactive: bool = False,
+        mode: str = "hybrid",
     ) -> list[Hit]:
-        """Best units for ``query``; exact article references first. Thread-safe for readers."""
+        """Best units for ``query``; exact article references first. Thread-safe for readers.
+
+        ``mode`` "dense" or "lexical" uses one retriever alone (benchmarks compare them)."""
         scope = Scope(community=community or None, include_inactive=include_inactive)
-        return self.retriever.search(query, k or self.settings.k_default, scope)
+        return self.retriever.search(query, k or self.settings.k_default, scope, mode=mode)
 
     def stats(self) -> dict[str, Any]:
         counts = self.manifest.counts()

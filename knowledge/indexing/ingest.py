@@ -40,6 +40,7 @@ class IngestReport:
     units_unchanged: int = 0
     units_removed: int = 0
     encoded: int = 0
+    encode_seconds: float = 0.0  # of ``seconds``, the time spent inside the encoder
     seconds: float = 0.0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): not ingested
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message): ingested anyway
@@ -57,7 +58,8 @@ class IngestReport:
             "documents_unchanged": self.documents_unchanged, "documents_removed": self.documents_removed,
             "units_added": self.units_added, "units_replaced": self.units_replaced,
             "units_unchanged": self.units_unchanged, "units_removed": self.units_removed,
-            "encoded": self.encoded, "seconds": round(self.seconds, 3),
+            "encoded": self.encoded, "encode_seconds": round(self.encode_seconds, 3),
+            "seconds": round(self.seconds, 3),
             "errors": [{"source": s, "reason": r} for s, r in self.errors],
             "warnings": [{"source": s, "message": m} for s, m in self.warnings],
         }
@@ -125,10 +127,6 @@ class Indexer:
         source = document.source
         before = self.manifest.unit_hashes(source)
         report.warnings.extend((source, message) for message in document.warnings)
-        if before:
-            report.documents_changed += 1
-        else:
-            report.documents_new += 1
         owners = self.manifest.owner_of(unit.id for unit in document.units)
         plan = _Pending(document, fingerprint, [], [], [], [])
         seen: set[str] = set()
@@ -157,6 +155,12 @@ class Indexer:
                 plan.removed_units.append(unit_id)
                 plan.stale_entries += [entry_id(unit_id, p) for p in range(count)]
         report.units_removed += len(plan.removed_units)
+        if not before:
+            report.documents_new += 1
+        elif plan.units or plan.removed_units or self.manifest.file_hash(source) != fingerprint:
+            report.documents_changed += 1
+        else:
+            report.documents_unchanged += 1
         return plan
 
     def _store(
@@ -165,9 +169,10 @@ class Indexer:
         if not chunk:
             return
         texts = [text for item in chunk for _, _, unit_texts, _ in item.units for text in unit_texts]
-        before = self.embeddings.encoded
+        before, before_seconds = self.embeddings.encoded, self.embeddings.encode_seconds
         vectors = self.embeddings.passages(texts, on_batch=on_batch)
         report.encoded += self.embeddings.encoded - before
+        report.encode_seconds += self.embeddings.encode_seconds - before_seconds
         ids, metadatas = [], []
         for item in chunk:
             for _, unit, unit_texts, _ in item.units:

@@ -31,8 +31,8 @@ try:
     from knowledge.vocabulary import expand_query
 except ImportError:  # the vocabulary of the parsing layer is not merged yet
 
-    def expand_query(text: str) -> str:
-        return text
+    def expand_query(text: str) -> list[str]:
+        return []
 
 
 DENSE_FLOOR = 0.75
@@ -100,10 +100,14 @@ class HybridRetriever:
         return found
 
     # -- ranked search ---------------------------------------------------------------------------
-    def search(self, query: str, k: int, scope: Scope) -> list[Hit]:
+    def search(self, query: str, k: int, scope: Scope, mode: str = "hybrid") -> list[Hit]:
+        """Exact references first, then the ranked units. ``mode`` "dense" or "lexical" ranks by one
+        retriever alone (for benchmarks); their hits carry that retriever's raw score."""
         query = query.strip()
         if not query:
             return []
+        if mode != "hybrid":
+            return self._single(query, k, scope, mode)
         exact = self.exact(query, scope)
         hits = [Hit(unit, 1.0, exact=True) for unit in exact[:k]]
         if len(hits) >= k:
@@ -117,6 +121,22 @@ class HybridRetriever:
             for uid, score, dense, lexical in wanted if uid in units
         ]
         return hits
+
+    def _single(self, query: str, k: int, scope: Scope, mode: str) -> list[Hit]:
+        if mode == "dense":
+            ranked = list(self._dense(query, k, scope).items())
+        elif mode == "lexical":
+            scores, _ = self._lexical(query, scope)
+            top = [i for i in np.argsort(-scores)[:k] if scores[i] > 0]
+            ranked = [(self.lexical.ids[i], float(scores[i])) for i in top]
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        units = self.manifest.get_many([uid for uid, _ in ranked])
+        return [
+            Hit(units[uid], score, dense=score if mode == "dense" else None,
+                lexical=score if mode == "lexical" else None)
+            for uid, score in ranked if uid in units
+        ]
 
     def rank(self, query: str, n: int, scope: Scope) -> list[tuple[str, float, float, float]]:
         """(unit id, fused score, cosine, bm25) of the best ``n`` units, best first."""
@@ -160,9 +180,16 @@ class HybridRetriever:
             best[owner] = max(best.get(owner, -1.0), similarity)
         return best
 
+    @staticmethod
+    def query_tokens(query: str) -> list[str]:
+        """The question's own tokens plus the statute terms its everyday words map to (房东 → 出租人)."""
+        expansion = expand_query(query)
+        extra = " ".join(expansion) if not isinstance(expansion, str) else expansion
+        return tokenize(query) + (tokenize(extra) if extra and extra != query else [])
+
     def _lexical(self, query: str, scope: Scope) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of every unit (0 outside the scope) and the idf-weighted share of query words it holds."""
-        tokens = tokenize(expand_query(query))
+        tokens = self.query_tokens(query)
         scores, coverage = self.lexical.scores(tokens)
         if len(scores):
             allowed = np.isin(self._scope, scope.scopes)

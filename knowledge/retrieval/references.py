@@ -20,8 +20,8 @@ try:
     from knowledge.statutes import title_aliases
 except ImportError:  # the parsing layer is not merged yet: the full title and the one without 中华人民共和国
 
-    def title_aliases(title: str) -> set[str]:
-        return {title, title.removeprefix("中华人民共和国")}
+    def title_aliases(title: str) -> tuple[str, ...]:
+        return (title, title.removeprefix("中华人民共和国"))
 
 
 _ARTICLE = re.compile(r"第\s*([零〇一二两三四五六七八九十百千万\d０-９]+)\s*条")
@@ -70,7 +70,7 @@ class TitleResolver:
         """``documents``: (title, kind) pairs."""
         self._titles: dict[str, set[str]] = defaultdict(set)
         for title, kind in documents:
-            for alias in title_aliases(title) | {title}:
+            for alias in {title, *title_aliases(title)}:
                 self._titles[_key(alias)].add(title)
             if kind == UnitKind.RULES.value:
                 for generic in GENERIC_RULE_NAMES:
