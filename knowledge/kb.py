@@ -182,10 +182,8 @@ class KnowledgeBase:
     # -- internals -------------------------------------------------------------------------------
     def _with_statuses(self, documents: Sequence[tuple[Document, str]]) -> list[tuple[Document, str]]:
         """Mark repealed and superseded documents across the batch (the parsing layer's rules)."""
-        try:
-            from knowledge.statutes import apply_statuses
-        except ImportError:  # the parsing layer is not merged yet
-            return list(documents)
+        from knowledge.statutes import apply_statuses
+
         updated = list(apply_statuses([document for document, _ in documents]))
         return [(doc, fingerprint) for doc, (_, fingerprint) in zip(updated, documents, strict=True)]
 

@@ -33,7 +33,7 @@ class KnowledgeSettings(BaseSettings):
     st_passage_prefix: str | None = None
     chroma_url: str = Field(default="", description="A Chroma server (http://host:port); empty: on disk.")
     collection: str = "heshi_kb"
-    dense_weight: float = Field(default=0.7, ge=0.0, le=1.0, description="Dense share of the fused score.")
+    dense_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="Dense share of the fused ranking.")
     k_default: int = Field(default=5, ge=1)
     candidates: int = Field(default=100, ge=1, description="Candidates taken from each retriever.")
     batch_size: int = Field(default=32, ge=1)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.vocabulary import legal_dictionary_path
+
 logger = logging.getLogger(__name__)
 
 BM25_K1 = 1.2
@@ -45,12 +47,7 @@ def _load_jieba() -> object:
             jieba.setLogLevel(logging.WARNING)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
-            try:
-                from knowledge.vocabulary import legal_dictionary_path
-            except ImportError:  # the vocabulary of the parsing layer is not installed yet
-                legal_dictionary_path = None
-            if legal_dictionary_path is not None:
-                tokenizer.load_userdict(str(legal_dictionary_path()))
+            tokenizer.load_userdict(str(legal_dictionary_path()))
             _tokenizer = tokenizer
     return _tokenizer
 

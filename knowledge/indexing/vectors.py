@@ -89,6 +89,20 @@ class VectorStore:
             for meta, vector in zip(result["metadatas"], result["embeddings"], strict=True)
         ]
 
+    def sample(self, size: int) -> np.ndarray:
+        """Up to ``size`` whole-unit vectors spread over the collection (for per-query statistics)."""
+        total = self.count()
+        if total == 0:
+            return np.zeros((0, 0), dtype=np.float32)
+        chunks, step = [], max(1, total // 4)
+        for offset in range(0, total, step):
+            result = self._collection.get(
+                where={"part": 0}, offset=offset, limit=max(1, size // 4), include=["embeddings"]
+            )
+            if len(result["embeddings"]):
+                chunks.append(np.asarray(result["embeddings"], dtype=np.float32))
+        return np.concatenate(chunks)[:size] if chunks else np.zeros((0, 0), dtype=np.float32)
+
     def search(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[DenseMatch]:
         """Best ``n`` units (max over each unit's vectors), most similar first."""
         total = self.count()

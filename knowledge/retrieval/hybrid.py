@@ -1,14 +1,22 @@
-"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25 candidates fused into one score.
+"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25 candidates fused.
 
-The score of a hit (``Hit.score``, in [0, 1], higher is better) is comparable across queries:
+Ranking: ``w · z(cosine) + (1 − w) · z(bm25)`` where each z-score is taken against the whole corpus
+for this query (BM25: every unit; dense: a fixed sample of unit vectors), ``w`` = ``dense_weight``
+(0.8). Measured on the 22 laws this ranks better than fusing the absolute scores below (recall@5
+0.685 vs 0.668) – but z-scores say how a unit stands out *within one query*, not how good it is.
+
+Score (``Hit.score``, in [0, 1], higher is better, comparable across queries – what the answer layer
+thresholds):
 
 * an exact reference ("民法典第296条") scores 1.0;
-* otherwise ``score = w · dense + (1 − w) · lexical`` with
-  ``dense = clip((cosine − DENSE_FLOOR) / (DENSE_CEIL − DENSE_FLOOR), 0, 1)`` – the best cosine of the
-  unit's vectors on a fixed scale (about 0 for unrelated text, 1 for a near paraphrase) – and
-  ``lexical = coverage · saturation``: the idf-weighted share of the query's words the unit contains,
-  damped by ``bm25 / (bm25 + LEXICAL_HALF)``; both are absolute, not relative to the other hits.
+* otherwise ``score = ½ · dense + ½ · lexical`` with
+  ``dense = clip((cosine − 0.75) / (0.93 − 0.75), 0, 1)`` – the best cosine of the unit's vectors on
+  a fixed scale (e5 puts unrelated Chinese text near 0.80, a paraphrase above 0.92) – and
+  ``lexical = coverage · bm25 / (bm25 + 10)``: the idf-weighted share of the query's words the unit
+  contains, damped by how strongly it matches. Both parts are absolute, not relative to other hits.
 
+The score of each hit is capped by the score of the hit ranked above it, so scores never rise down the
+list and a threshold keeps a prefix of the ranking.
 ``Hit.dense`` and ``Hit.lexical`` carry the raw cosine and BM25 score for diagnostics.
 """
 
@@ -26,18 +34,13 @@ from knowledge.indexing.manifest import Manifest
 from knowledge.indexing.vectors import VectorStore, entry_id
 from knowledge.retrieval.references import TitleResolver, find_references
 from knowledge.units import NATIONAL_SCOPE, Hit, Unit, UnitStatus
-
-try:
-    from knowledge.vocabulary import expand_query
-except ImportError:  # the vocabulary of the parsing layer is not merged yet
-
-    def expand_query(text: str) -> list[str]:
-        return []
-
+from knowledge.vocabulary import expand_query
 
 DENSE_FLOOR = 0.75
 DENSE_CEIL = 0.93
-LEXICAL_HALF = 8.0
+LEXICAL_HALF = 10.0
+SCORE_DENSE_SHARE = 0.5
+DENSE_SAMPLE = 1000  # unit vectors kept in memory to z-score a query's cosines against the corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +62,13 @@ class Scope:
         if not self.include_inactive:
             clauses.append({"status": UnitStatus.IN_FORCE.value})
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def calibrated_score(cosine: float, bm25: float, coverage: float) -> float:
+    """The [0, 1] score of a ranked hit (module docstring): absolute, so comparable across queries."""
+    dense = min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
+    lexical = coverage * bm25 / (bm25 + LEXICAL_HALF)
+    return SCORE_DENSE_SHARE * dense + (1.0 - SCORE_DENSE_SHARE) * lexical
 
 
 class HybridRetriever:
@@ -86,6 +96,8 @@ class HybridRetriever:
         self._scope = np.array([by_id.get(uid, ("", ""))[0] for uid in self.lexical.ids], dtype=object)
         self._status = np.array([by_id.get(uid, ("", ""))[1] for uid in self.lexical.ids], dtype=object)
         self._resolver = TitleResolver((title, kind) for title, kind, _, _ in self.manifest.document_titles())
+        self._sample = self.vectors.sample(DENSE_SAMPLE)
+        self._position = {uid: i for i, uid in enumerate(self.lexical.ids)}
 
     # -- exact references ------------------------------------------------------------------------
     def exact(self, query: str, scope: Scope) -> list[Unit]:
@@ -139,36 +151,47 @@ class HybridRetriever:
         ]
 
     def rank(self, query: str, n: int, scope: Scope) -> list[tuple[str, float, float, float]]:
-        """(unit id, fused score, cosine, bm25) of the best ``n`` units, best first."""
+        """(unit id, score, cosine, bm25) of the best ``n`` units in rank order."""
         dense = self._dense(query, n, scope)
         lexical, coverage = self._lexical(query, scope)
         top_lexical = np.argsort(-lexical)[:n]
         candidates = set(dense)
         candidates.update(self.lexical.ids[i] for i in top_lexical if lexical[i] > 0)
         missing = [uid for uid in candidates if uid not in dense]
-        dense.update(self._dense_of(query, missing))
-        position = {uid: i for i, uid in enumerate(self.lexical.ids)}
-        scored = []
+        dense.update(self._dense_of(missing))
+        position = self._position
+        dense_mean, dense_std = self._dense_spread()
+        lexical_mean = float(lexical.mean()) if len(lexical) else 0.0
+        lexical_std = float(lexical.std()) if len(lexical) else 0.0
+        ranked = []
         for uid in candidates:
             cosine = dense.get(uid, 0.0)
             i = position.get(uid)
             bm25 = float(lexical[i]) if i is not None else 0.0
             cover = float(coverage[i]) if i is not None else 0.0
-            scored.append((uid, self.fuse(cosine, bm25, cover), cosine, bm25))
-        scored.sort(key=lambda item: -item[1])
-        return scored[:n]
+            key = self.dense_weight * (cosine - dense_mean) / max(dense_std, 1e-6)
+            key += (1.0 - self.dense_weight) * (bm25 - lexical_mean) / max(lexical_std, 1e-6)
+            ranked.append((key, uid, calibrated_score(cosine, bm25, cover), cosine, bm25))
+        ranked.sort(key=lambda item: -item[0])
+        result, ceiling = [], 1.0
+        for _, uid, score, cosine, bm25 in ranked[:n]:
+            ceiling = min(ceiling, score)
+            result.append((uid, ceiling, cosine, bm25))
+        return result
 
-    def fuse(self, cosine: float, bm25: float, coverage: float) -> float:
-        dense = min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
-        lexical = coverage * bm25 / (bm25 + LEXICAL_HALF)
-        return self.dense_weight * dense + (1.0 - self.dense_weight) * lexical
+    def _dense_spread(self) -> tuple[float, float]:
+        """Mean and deviation of this query's cosine over a sample of the corpus."""
+        if not len(self._sample):
+            return 0.0, 1.0
+        similarities = self._sample @ self._query_vector
+        return float(similarities.mean()), float(similarities.std())
 
     def _dense(self, query: str, n: int, scope: Scope) -> dict[str, float]:
         self._query_vector = self.embeddings.query_vector(query)
         matches = self.vectors.search(self._query_vector, n, scope.chroma_where())
         return {match.unit_id: match.similarity for match in matches}
 
-    def _dense_of(self, query: str, unit_ids: Sequence[str]) -> dict[str, float]:
+    def _dense_of(self, unit_ids: Sequence[str]) -> dict[str, float]:
         """Cosine of units the dense search did not return (found by BM25 only)."""
         if not unit_ids:
             return {}
@@ -183,9 +206,7 @@ class HybridRetriever:
     @staticmethod
     def query_tokens(query: str) -> list[str]:
         """The question's own tokens plus the statute terms its everyday words map to (房东 → 出租人)."""
-        expansion = expand_query(query)
-        extra = " ".join(expansion) if not isinstance(expansion, str) else expansion
-        return tokenize(query) + (tokenize(extra) if extra and extra != query else [])
+        return tokenize(query) + tokenize(" ".join(expand_query(query)))
 
     def _lexical(self, query: str, scope: Scope) -> tuple[np.ndarray, np.ndarray]:
         """BM25 of every unit (0 outside the scope) and the idf-weighted share of query words it holds."""

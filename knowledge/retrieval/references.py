@@ -14,15 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from knowledge.numerals import cn_to_int
+from knowledge.statutes import title_aliases
 from knowledge.units import UnitKind
-
-try:
-    from knowledge.statutes import title_aliases
-except ImportError:  # the parsing layer is not merged yet: the full title and the one without 中华人民共和国
-
-    def title_aliases(title: str) -> tuple[str, ...]:
-        return (title, title.removeprefix("中华人民共和国"))
-
 
 _ARTICLE = re.compile(r"第\s*([零〇一二两三四五六七八九十百千万\d０-９]+)\s*条")
 _BRACKETED = re.compile(r"《([^》]{2,80})》\s*$")

@@ -100,9 +100,11 @@ def test_cli_ingest_rules_for_a_community(
         lambda cls, settings=None, embeddings=None: original(cls, kb_settings, CharGramEmbeddings())
     ))
     runner = CliRunner()
-    result = runner.invoke(app, ["kb", "ingest", str(rules), "--kind", "rules", "--community", "QSC", "--json"])
+    command = ["kb", "ingest", str(rules), "--kind", "rules", "--community", "QSC", "--json"]
+    result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["units_added"] == 3
-    hit = json.loads(runner.invoke(app, ["kb", "search", "村规民约第二条", "--community", "QSC", "--json"]).output)
+    search = ["kb", "search", "村规民约第二条", "--community", "QSC", "--json"]
+    hit = json.loads(runner.invoke(app, search).output)
     assert hit["hits"][0]["exact"] and hit["hits"][0]["scope"] == "QSC"
     assert runner.invoke(app, ["kb", "ingest", str(rules), "--kind", "statute"]).exit_code != 0

@@ -40,7 +40,9 @@ def test_unchanged_reingest_encodes_nothing(kb: KnowledgeBase, encoder: CharGram
     assert not report.changed
 
 
-def test_changed_unit_is_replaced_and_only_it_is_encoded(kb: KnowledgeBase, encoder: CharGramEmbeddings) -> None:
+def test_changed_unit_is_replaced_and_only_it_is_encoded(
+    kb: KnowledgeBase, encoder: CharGramEmbeddings
+) -> None:
     encoder.passage_calls.clear()
     new_text = "相邻的住户装修时，应当避免噪声和粉尘影响邻居的正常生活。"
     report = kb.ingest_documents(_civil_code_with({296: new_text}))

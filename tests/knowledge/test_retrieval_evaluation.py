@@ -15,7 +15,8 @@ from knowledge.settings import KnowledgeSettings
 from tests.knowledge.index_fixtures import CIVIL_CODE, LABOUR_CONTRACT, sample_documents
 
 QUESTIONS = [
-    {"id": "q1", "question": "夫妻一方为家庭生活借的钱算共同债务吗", "gold": [{"law": CIVIL_CODE, "article": "第一千零六十四条"}]},
+    {"id": "q1", "question": "夫妻一方为家庭生活借的钱算共同债务吗",
+     "gold": [{"law": CIVIL_CODE, "article": "第一千零六十四条"}]},
     {"id": "q2", "question": "公司拖欠工资怎么办", "gold": [{"law": LABOUR_CONTRACT, "article": "第三十条"},
                                                   {"law": LABOUR_CONTRACT, "article": "第八十二条"}]},
     {"id": "q3", "question": "火星上的土地归谁所有", "gold": [{"law": "不存在的法", "article": "第一条"}]},

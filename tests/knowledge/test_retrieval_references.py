@@ -16,7 +16,8 @@ CIVIL_296 = "law/中华人民共和国民法典/296"
 @given(st.integers(min_value=1, max_value=9999), st.booleans())
 def test_reference_numbers_read_in_both_numeral_systems(number: int, chinese: bool) -> None:
     written = int_to_cn(number) if chinese else str(number)
-    assert find_references(f"请问民法典第{written}条怎么理解") == [ArticleReference("请问民法典", number, False)]
+    expected = [ArticleReference("请问民法典", number, False)]
+    assert find_references(f"请问民法典第{written}条怎么理解") == expected
 
 
 def test_bracketed_title_and_follow_up_articles() -> None:
