@@ -243,11 +243,14 @@ def apply_statuses(documents: Sequence[Document], registry: StatuteRegistry | No
                 continue  # a copy of the same version: same status, ids made unique below
             status.setdefault(index, (UnitStatus.SUPERSEDED, _version_name(newest), "a newer version"))
 
+    # Documents in force claim their ids first, so the current text always owns the plain id and an
+    # older version of the same rules is renamed …@{its version}/….
     seen_ids: set[str] = set()
-    result: list[Document] = []
-    for index, document in enumerate(documents):
-        result.append(_with_status(document, status.get(index), seen_ids))
-    return result
+    result: dict[int, Document] = {}
+    in_force_first = sorted(range(len(documents)), key=lambda i: i in status)
+    for index in in_force_first:
+        result[index] = _with_status(documents[index], status.get(index), seen_ids)
+    return [result[index] for index in range(len(documents))]
 
 
 def _predates(document: Document, replacement: Replacement) -> bool:
@@ -262,10 +265,10 @@ def _with_status(document: Document, decided: tuple[UnitStatus, str | None, str 
     warnings = list(document.warnings)
     units = []
     for unit in document.units:
-        unit_id = _unique(unit.id, seen_ids)
+        unit_id = _unique(unit.id, seen_ids, _version_tag(document) if decided else None)
         if unit_id != unit.id and not any("already used" in w for w in warnings):
-            warnings.append(f"unit id {unit.id} is already used by another document (a copy of the same "
-                            "version?); this document's ids get a ~N suffix")
+            warnings.append(f"unit id {unit.id} is already used by another document; this document's ids "
+                            f"become like {unit_id}")
         changes: dict[str, Any] = {}
         if unit_id != unit.id:
             changes["id"] = unit_id
@@ -281,11 +284,21 @@ def _with_status(document: Document, decided: tuple[UnitStatus, str | None, str 
                                warnings=tuple(warnings))
 
 
-def _unique(unit_id: str, seen: set[str]) -> str:
-    candidate, copy = unit_id, 1
+def _version_tag(document: Document) -> str | None:
+    meta = document.meta
+    tag = meta.get("version_date") or meta.get("adopted_on") or meta.get("version")
+    return re.sub(r"[\s/]+", "", str(tag)) if tag else None
+
+
+def _unique(unit_id: str, seen: set[str], version: str | None = None) -> str:
+    """``unit_id``, or — when taken — ``…@{version}/…`` for an old version, else ``…~N/…``."""
+    head, _, tail = unit_id.rpartition("/")
+    candidate = unit_id
+    if candidate in seen and version and "@" not in head:
+        candidate = f"{head}@{version}/{tail}"
+    copy = 1
     while candidate in seen:
         copy += 1
-        head, _, tail = unit_id.rpartition("/")
         candidate = f"{head}~{copy}/{tail}"
     seen.add(candidate)
     return candidate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import blocks_from_lines, chunk_paragraphs, group_sections, split_title
-from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
+from knowledge.units import Document, Unit, UnitKind
 
 PASSAGE_CHARS = 550  # passages of ~400–600 characters read well and embed well
 
@@ -14,7 +14,7 @@ PASSAGE_CHARS = 550  # passages of ~400–600 characters read well and embed wel
 def parse_prose(source: SourceText, meta: dict[str, Any]) -> Document:
     h1, lines = split_title(source.lines)
     title = str(meta.get("title") or h1 or source.path.stem)
-    scope = str(meta.get("scope") or meta.get("community") or NATIONAL_SCOPE)
+    scope = resolve_scope(source, meta)
     blocks = blocks_from_lines(lines, plain_headings=False, hard_wrapped=source.hard_wrapped,
                                starts_unit=lambda _line: False)
     sections, _ = group_sections(blocks, lambda _line: None)
