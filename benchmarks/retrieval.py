@@ -74,18 +74,8 @@ def encoder_throughput(texts: list[str]) -> float:
 
 
 def ingest(kb: KnowledgeBase, corpus: Path) -> dict[str, Any]:
-    try:
-        import knowledge.parsing  # noqa: F401
-    except ImportError:  # interim, until the parsing layer lands on main
-        from benchmarks._interim_law_splitter import iter_law_documents
-
-        report = kb.ingest_documents(iter_law_documents([corpus]), progress=True)
-        parser = "interim splitter"
-    else:
-        report = kb.ingest([corpus], kind="law", progress=True)
-        parser = "knowledge.parsing"
+    report = kb.ingest([corpus], kind="law", progress=True)
     data = report.as_dict()
-    data["parser"] = parser
     data.pop("warnings")
     data["warnings"] = len(report.warnings)
     data["errors"] = len(report.errors)
