@@ -98,6 +98,7 @@ class HybridRetriever:
         self._resolver = TitleResolver((title, kind) for title, kind, _, _ in self.manifest.document_titles())
         self._sample = self.vectors.sample(DENSE_SAMPLE)
         self._position = {uid: i for i, uid in enumerate(self.lexical.ids)}
+        self._masks: dict[Scope, np.ndarray] = {}
 
     # -- exact references ------------------------------------------------------------------------
     def exact(self, query: str, scope: Scope) -> list[Unit]:
@@ -203,6 +204,16 @@ class HybridRetriever:
             best[owner] = max(best.get(owner, -1.0), similarity)
         return best
 
+    def _allowed(self, scope: Scope) -> np.ndarray:
+        """Boolean mask over ``lexical.ids`` of the units the scope may return (cached per scope)."""
+        mask = self._masks.get(scope)
+        if mask is None:
+            mask = np.isin(self._scope, scope.scopes)
+            if not scope.include_inactive:
+                mask &= self._status == UnitStatus.IN_FORCE.value
+            self._masks[scope] = mask
+        return mask
+
     @staticmethod
     def query_tokens(query: str) -> list[str]:
         """The question's own tokens plus the statute terms its everyday words map to (房东 → 出租人)."""
@@ -213,8 +224,5 @@ class HybridRetriever:
         tokens = self.query_tokens(query)
         scores, coverage = self.lexical.scores(tokens)
         if len(scores):
-            allowed = np.isin(self._scope, scope.scopes)
-            if not scope.include_inactive:
-                allowed &= self._status == UnitStatus.IN_FORCE.value
-            scores = np.where(allowed, scores, 0.0)
+            scores = np.where(self._allowed(scope), scores, 0.0)
         return scores, coverage
