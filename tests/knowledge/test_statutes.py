@@ -26,7 +26,8 @@ def _law(folder: Path, name: str, title: str, articles: list[str], header: str =
 
 @pytest.mark.parametrize(
     "mention",
-    ["婚姻法", "《中华人民共和国婚姻法》", "中华人民共和国婚姻法第三十二条", "婚姻法第32条", " 《婚姻法》 "],
+    ["婚姻法", "《中华人民共和国婚姻法》", "中华人民共和国婚姻法第三十二条", "婚姻法第32条", " 《婚姻法》 ",
+     "根据婚姻法的规定", "依照《婚姻法》第三十二条", "婚姻法？"],
 )
 def test_marriage_law_was_replaced_by_the_civil_code(mention: str) -> None:
     found = find_replacement(mention)
@@ -54,7 +55,8 @@ def test_noise_law_and_chains() -> None:
     assert chained.via == ("中华人民共和国合同法",)
 
 
-@pytest.mark.parametrize("current", ["民法典", "中华人民共和国民法典", "劳动合同法", "不存在的法"])
+@pytest.mark.parametrize("current", ["民法典", "中华人民共和国民法典", "劳动合同法", "劳动合同法第82条",
+                                     "根据劳动合同法的规定", "不存在的法"])
 def test_laws_in_force_have_no_replacement(current: str) -> None:
     assert find_replacement(current) is None
 
