@@ -19,6 +19,7 @@ from knowledge.parsing.structure import (
     blocks_from_lines,
     check_numbering,
     chunk_paragraphs,
+    clean_heading,
     cn_item_start,
     group_sections,
     leading_title,
@@ -167,21 +168,27 @@ def detect_adoption(text: str) -> dict[str, Any]:
 
 
 def _choose_style(blocks: list[Block]) -> tuple[Matcher | None, list[Block]]:
-    """Pick the numbering that marks articles; 一、 lines above 1. items are chapter headings."""
+    """Pick the numbering that marks articles; short 一、 lines above 第X条 or 1. are chapter headings."""
     counts = {name: sum(1 for b in blocks if not b.is_heading and matcher(b.text))
               for name, matcher in _STYLES}
     matchers = dict(_STYLES)
-    if counts["article"]:
-        return loose_article_start, blocks
-    if counts["cn"] and counts["arabic"]:
-        cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
-        if all(_heading_like(start.rest) for start in cn_lines.values()):
-            promoted = [Block(b.text, 2, b.line) if b.line in cn_lines else b for b in blocks]
-            return arabic_item_start, promoted
+    for name in ("article", "arabic"):
+        if counts[name] and (name == "article" or counts["cn"]):
+            promoted = _cn_headings(blocks)
+            if name == "article" or promoted is not None:
+                return matchers[name], promoted or blocks
     for name in ("cn", "arabic", "paren"):
         if counts[name] >= 2:
             return matchers[name], blocks
     return None, blocks
+
+
+def _cn_headings(blocks: list[Block]) -> list[Block] | None:
+    """The blocks with 一、总则-style lines turned into headings, if every such line reads as one."""
+    cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
+    if not cn_lines or not all(_heading_like(start.rest) for start in cn_lines.values()):
+        return None
+    return [Block(clean_heading(b.text), 2, b.line) if b.line in cn_lines else b for b in blocks]
 
 
 def _heading_like(text: str) -> bool:

@@ -106,7 +106,7 @@ _sentences = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_sentences, min_size=1, max_size=8), st.integers(min_value=50, max_value=600))
 def test_chunking_keeps_every_character_within_the_limit(paragraphs: list[str], limit: int) -> None:
     chunks = chunk_paragraphs(paragraphs, max_chars=limit)

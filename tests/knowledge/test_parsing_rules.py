@@ -224,3 +224,14 @@ def test_pdf_page_headers_footers_and_items(tmp_path: Path) -> None:
         ("第二条", "邻里之间互相帮助，和睦相处。"),
         ("第三条", "本村规民约自通过之日起施行。"),
     ]
+
+
+def test_chinese_numbered_sections_above_articles_are_headings(tmp_path: Path) -> None:
+    path = tmp_path / "公约.txt"
+    path.write_text("幸福村村规民约\n为了建设文明乡风，制定本公约。\n一、社会治安\n第一条 不赌博。\n"
+                    "第二条 不打架斗殴。\n二、消防安全\n第三条 不在柴草旁用火。\n", "utf-8")
+    rules = parse_file(path, community="QSC")
+    assert [(u.label, u.path) for u in rules.units] == [
+        (None, ()), ("第一条", ("一、社会治安",)), ("第二条", ("一、社会治安",)),
+        ("第三条", ("二、消防安全",))]
+    assert rules.units[0].text == "为了建设文明乡风，制定本公约。"
