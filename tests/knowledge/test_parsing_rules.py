@@ -180,11 +180,15 @@ def test_docx_automatic_list_numbering_is_kept(tmp_path: Path, fmt: str, text: s
     assert [u.text for u in rules.units] == ["爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"]
 
 
+def _rules_from_text(path: Path, text: str) -> Document:
+    path.write_text(text, "utf-8")
+    return parse_file(path, community="QSC")
+
+
 def test_article_labels_as_people_type_them(tmp_path: Path) -> None:
-    path = tmp_path / "青山村村规民约.md"
-    path.write_text("# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
-                    "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n", "utf-8")
-    rules = parse_file(path, community="QSC")
+    rules = _rules_from_text(tmp_path / "青山村村规民约.md",
+                             "# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
+                             "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n")
     assert [(u.label, u.text) for u in rules.units] == [
         ("第一条", "爱护环境。"), ("第二条", "邻里和睦。"),
         ("第三条", "尊老爱幼。\n第四条规定的事项，由村委会负责。"),  # "第四条规定…" cites, it does not start
@@ -227,10 +231,9 @@ def test_pdf_page_headers_footers_and_items(tmp_path: Path) -> None:
 
 
 def test_chinese_numbered_sections_above_articles_are_headings(tmp_path: Path) -> None:
-    path = tmp_path / "公约.txt"
-    path.write_text("幸福村村规民约\n为了建设文明乡风，制定本公约。\n一、社会治安\n第一条 不赌博。\n"
-                    "第二条 不打架斗殴。\n二、消防安全\n第三条 不在柴草旁用火。\n", "utf-8")
-    rules = parse_file(path, community="QSC")
+    rules = _rules_from_text(tmp_path / "公约.txt",
+                             "幸福村村规民约\n为了建设文明乡风，制定本公约。\n一、社会治安\n第一条 不赌博。\n"
+                             "第二条 不打架斗殴。\n二、消防安全\n第三条 不在柴草旁用火。\n")
     assert [(u.label, u.path) for u in rules.units] == [
         (None, ()), ("第一条", ("一、社会治安",)), ("第二条", ("一、社会治安",)),
         ("第三条", ("二、消防安全",))]
