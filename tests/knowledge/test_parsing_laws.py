@@ -215,3 +215,15 @@ def test_a_law_saved_as_pdf_or_docx(tmp_path: Path) -> None:
         assert [u.number for u in law.units] == [1, 2, 3]
         assert law.units[0].id == "law/中华人民共和国示例法/1"
         assert law.units[0].path == ("第一章 总则",)
+
+
+def test_plain_text_headings_nest_like_markdown(tmp_path: Path) -> None:
+    path = tmp_path / "示例法.txt"
+    lines = ["中华人民共和国示例法", "第一编 总则", "第一章 一般规定", "第一节 范围", "第一条 甲。",
+             "第二节 原则", "第二条 乙。", "第二章 其他", "第三条 丙。", "第二编 分则", "第一分编 通则",
+             "第四条 丁。"]
+    path.write_text("\n".join(lines), "utf-8")
+    law = parse_file(path, kind="law")
+    assert [u.path for u in law.units] == [
+        ("第一编 总则", "第一章 一般规定", "第一节 范围"), ("第一编 总则", "第一章 一般规定", "第二节 原则"),
+        ("第一编 总则", "第二章 其他"), ("第二编 分则", "第一分编 通则")]
