@@ -57,8 +57,15 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
 
     if articles:
         warnings += check_numbering(articles, expect_first=None if subtitle else 1)
-        sections = _loose_passages(loose) + articles
-        keys = [f"intro-{i}" for i in range(1, len(sections) - len(articles) + 1)] + unit_keys(articles)
+        passages = _loose_passages(loose)
+        first = articles[0].line
+        before = [p for p in passages if p.line < first]  # a preamble, 序言
+        after = [p for p in passages if p.line >= first]  # text under a heading between or after articles
+        keyed = [(p, f"intro-{i}") for i, p in enumerate(before, start=1)]
+        keyed += [(p, f"annex-{i}") for i, p in enumerate(after, start=1)]
+        keyed += list(zip(articles, unit_keys(articles), strict=True))
+        keyed.sort(key=lambda pair: pair[0].line)  # document order
+        sections, keys = [s for s, _ in keyed], [k for _, k in keyed]
     else:
         sections, keys, note = _without_articles(blocks, base_path)
         warnings.append(note)

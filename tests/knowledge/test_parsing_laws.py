@@ -227,3 +227,12 @@ def test_plain_text_headings_nest_like_markdown(tmp_path: Path) -> None:
     assert [u.path for u in law.units] == [
         ("第一编 总则", "第一章 一般规定", "第一节 范围"), ("第一编 总则", "第一章 一般规定", "第二节 原则"),
         ("第一编 总则", "第二章 其他"), ("第二编 分则", "第一分编 通则")]
+
+
+def test_text_outside_articles_keeps_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "示例条例.md"
+    path.write_text("# 示例条例\n\n<!-- INFO END -->\n\n为了示范，制定本条例。\n\n## 第一章 总则\n\n"
+                    "第一条 甲。\n\n第二条 乙。\n\n## 附件\n\n申请表样式。\n", "utf-8")
+    law = parse_file(path)
+    assert [(u.id.rsplit("/", 1)[1], u.path) for u in law.units] == [
+        ("intro-1", ()), ("1", ("第一章 总则",)), ("2", ("第一章 总则",)), ("annex-1", ("附件",))]
