@@ -89,14 +89,17 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
         raise fail(source.path, "empty", "no rule text found")
     pieces.sort(key=lambda piece: piece[0])
     unit_meta = flat_meta(merged)
-    units = tuple(
-        Unit(id=f"rules/{community}/{title}/{key or f'note-{n}'}", kind=UnitKind.RULES, doc_title=title,
-             text=text, path=path, label=label, number=number, scope=community, source=str(source.path),
-             meta=dict(unit_meta))
-        for n, (_, key, label, number, path, text) in enumerate(pieces, start=1)
-    )
-    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=units, scope=community,
-                    meta=merged, warnings=tuple(warnings))
+    notes = 0
+    units: list[Unit] = []
+    for _, key, label, number, path, text in pieces:
+        if not key:  # text outside the numbered articles: a preamble or a closing note
+            notes += 1
+            key = f"note-{notes}"
+        units.append(Unit(id=f"rules/{community}/{title}/{key}", kind=UnitKind.RULES, doc_title=title,
+                          text=text, path=path, label=label, number=number, scope=community,
+                          source=str(source.path), meta=dict(unit_meta)))
+    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=tuple(units),
+                    scope=community, meta=merged, warnings=tuple(warnings))
 
 
 def _community(source: SourceText, meta: dict[str, Any]) -> str:

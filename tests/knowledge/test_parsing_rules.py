@@ -41,6 +41,7 @@ def test_gb18030_text_with_sidecar_and_metadata_found_in_the_text() -> None:
     assert convention.units[3].text == "夜间十点后不在楼道大声喧哗。"  # the closing note is its own unit
     closing = convention.units[-1]
     assert (closing.label, closing.text) == (None, "本公约于二〇二三年十月八日经居民代表会议讨论通过。")
+    assert closing.id == "rules/LSS/绿水社区居民公约/note-1"
     assert convention.meta["adopted_on"] == "2023-10-08"
     assert convention.meta["adopted_by"] == "居民代表会议"
     assert convention.meta["version"] == "第二版"  # from the sidecar
