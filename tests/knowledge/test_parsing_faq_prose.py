@@ -123,3 +123,16 @@ def test_a_scope_that_is_not_a_community_code_is_refused(tmp_path: Path) -> None
     with pytest.raises(DocumentError) as caught:
         parse_file(path)
     assert caught.value.code == "bad_metadata"
+
+
+def test_numbered_questions_and_answer_words(tmp_path: Path) -> None:
+    path = tmp_path / "问答.md"
+    path.write_text("# 常见问题\n\n1. 问：居住证怎么办？\n答复：到派出所申请。\n\n"
+                    "二、问题：低保找谁？\n回答：找乡镇政府。\n", "utf-8")
+    guide = parse_file(path)
+    assert [(u.questions[0], u.text) for u in guide.units] == [
+        ("居住证怎么办？", "到派出所申请。"), ("低保找谁？", "找乡镇政府。")]
+    headings = tmp_path / "标题问答.md"
+    headings.write_text("# 指南\n\n## 1. 居住证怎么办？\n\n到派出所申请。\n\n## 2. 低保找谁？\n\n"
+                        "找乡镇政府。\n", "utf-8")
+    assert [u.questions[0] for u in parse_file(headings).units] == ["居住证怎么办？", "低保找谁？"]
