@@ -42,6 +42,8 @@ _VERSION_RES = (
     re.compile(r"(?P<v>第[一二三四五六七八九十0-9]+版)"),
     re.compile(r"版本\s*[:：]\s*(?P<v>[^\s，。]+)"),
 )
+_EFFECTIVE = re.compile(
+    rf"自\s*(?P<when>{DATE_RE.pattern}|通过之日|公布之日|发布之日)\s*起(?:施行|执行|生效|实施)")
 _STYLES: tuple[tuple[str, Matcher], ...] = (
     ("article", loose_article_start), ("cn", cn_item_start),
     ("arabic", arabic_item_start), ("paren", paren_item_start),
@@ -152,7 +154,8 @@ def _numbering_runs(articles: list[Section]) -> list[list[Section]]:
 
 
 def detect_adoption(text: str) -> dict[str, Any]:
-    """What the text says about itself: 经2024年3月15日村民会议表决通过 → adopted_on, adopted_by; version."""
+    """What the text says about itself: 经2024年3月15日村民会议表决通过 → adopted_on, adopted_by;
+    （2024年修订） → version; 自2024年5月1日起施行 / 自通过之日起施行 → effective_on."""
     found: dict[str, Any] = {}
     for pattern in (_ADOPTED_AFTER_DATE, _ADOPTED_BEFORE_DATE):
         match = pattern.search(text)
@@ -167,6 +170,13 @@ def detect_adoption(text: str) -> dict[str, Any]:
         if version:
             found["version"] = re.sub(r"\s+", "", version.group("v"))
             break
+    effective = _EFFECTIVE.search(text)
+    if effective:
+        date = parse_date(effective.group("when"))
+        if date:
+            found["effective_on"] = date
+        elif "adopted_on" in found and "通过" in effective.group("when"):
+            found["effective_on"] = found["adopted_on"]  # 自通过之日起施行
     return found
 
 

@@ -26,7 +26,7 @@ def test_markdown_rules_with_front_matter() -> None:
     assert rules.units[3].path == ("第二章 邻里关系",)
     assert all(u.scope == "QSC" for u in rules.units)
     assert rules.units[0].meta == {"adopted_on": "2024-03-15", "adopted_by": "村民会议",
-                                   "version": "2024年修订版"}
+                                   "version": "2024年修订版", "effective_on": "2024-03-15"}
     assert rules.units[0].citation == "《青山村村规民约》第一条"
     assert rules.warnings == ()
 
@@ -122,7 +122,9 @@ def test_bad_community_code(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("本村规民约经2024年3月15日村民会议表决通过，自通过之日起施行。",
-         {"adopted_on": "2024-03-15", "adopted_by": "村民会议"}),
+         {"adopted_on": "2024-03-15", "adopted_by": "村民会议", "effective_on": "2024-03-15"}),
+        ("本公约经2024年3月15日居民会议通过，自2024年5月1日起施行。",
+         {"adopted_on": "2024-03-15", "adopted_by": "居民会议", "effective_on": "2024-05-01"}),
         ("本公约于二〇二三年十月八日经居民代表会议讨论通过。",
          {"adopted_on": "2023-10-08", "adopted_by": "居民代表会议"}),
         ("本规约由业主大会于2022年6月1日表决通过。", {"adopted_on": "2022-06-01", "adopted_by": "业主大会"}),
