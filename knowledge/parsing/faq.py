@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import MD_HEADING_RE, clean_line, split_title
 from knowledge.units import Document, Unit, UnitKind
 
@@ -80,7 +80,7 @@ def parse_faq(source: SourceText, meta: dict[str, Any]) -> Document:
     units: list[Unit] = []
     seen: set[str] = set()
     for number, entry in enumerate(usable, start=1):
-        key = entry.id or str(number)
+        key = id_part(entry.id) if entry.id else str(number)
         if key in seen:
             warnings.append(f"entry id {key!r} is used twice; the second one is numbered {key}~{number}")
             key = f"{key}~{number}"

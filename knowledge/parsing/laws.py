@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import all_dates, file_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import (
     MD_HEADING_RE,
     Block,
@@ -53,7 +53,7 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
         doc_meta["version_date"] = str(version_date)
     doc_meta.update({k: v for k, v in meta.items() if k not in ("title", "kind")})
     scope = resolve_scope(source, meta, community_applies=False)  # --community is for rules/FAQs
-    key = f"{title}@{version_date}" if version_date else title
+    key = id_part(f"{title}@{version_date}" if version_date else title)
 
     if articles:
         warnings += check_numbering(articles, expect_first=None if subtitle else 1)

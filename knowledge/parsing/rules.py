@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import DATE_RE, normalise_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import (
     Block,
     Matcher,
@@ -92,14 +92,15 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
     pieces.sort(key=lambda piece: piece[0])
     unit_meta = flat_meta(merged)
     notes = 0
+    prefix = f"rules/{community}/{id_part(title)}"
     units: list[Unit] = []
     for _, key, label, number, path, text in pieces:
         if not key:  # text outside the numbered articles: a preamble or a closing note
             notes += 1
             key = f"note-{notes}"
-        units.append(Unit(id=f"rules/{community}/{title}/{key}", kind=UnitKind.RULES, doc_title=title,
-                          text=text, path=path, label=label, number=number, scope=community,
-                          source=str(source.path), meta=dict(unit_meta)))
+        units.append(Unit(id=f"{prefix}/{key}", kind=UnitKind.RULES, doc_title=title, text=text, path=path,
+                          label=label, number=number, scope=community, source=str(source.path),
+                          meta=dict(unit_meta)))
     return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=tuple(units),
                     scope=community, meta=merged, warnings=tuple(warnings))
 

@@ -136,3 +136,10 @@ def test_numbered_questions_and_answer_words(tmp_path: Path) -> None:
     headings.write_text("# 指南\n\n## 1. 居住证怎么办？\n\n到派出所申请。\n\n## 2. 低保找谁？\n\n"
                         "找乡镇政府。\n", "utf-8")
     assert [u.questions[0] for u in parse_file(headings).units] == ["居住证怎么办？", "低保找谁？"]
+
+
+def test_ids_never_get_an_extra_slash(tmp_path: Path) -> None:
+    path = tmp_path / "指南.yaml"
+    path.write_text("title: 指南\nentries:\n"
+                    "  - {id: 低保/申请, question: 低保怎么申请？, answer: 找乡镇政府。}\n", "utf-8")
+    assert parse_file(path).units[0].id == "faq/指南/低保／申请"
