@@ -134,11 +134,14 @@ class KnowledgeBase:
         return report
 
     def remove(self, source: str | Path) -> int:
-        """Remove a source (as ingested, or its path) from every index; returns the units removed."""
-        candidates = [str(source), str(Path(source).expanduser().resolve())]
-        known = set(self.manifest.sources())
-        removed = sum(self.indexer.remove_source(s) for s in dict.fromkeys(candidates) if s in known)
-        self._after_change(removed > 0)
+        """Remove a source (as ingested, or its path; a folder removes every source under it) from every
+        index; returns the number of units removed."""
+        resolved = Path(source).expanduser().resolve()
+        prefix = str(resolved) + os.sep
+        wanted = {str(source), str(resolved)}
+        targets = [s for s in self.manifest.sources() if s in wanted or s.startswith(prefix)]
+        removed = sum(self.indexer.remove_source(s) for s in targets)
+        self._after_change(bool(targets))
         return removed
 
     # -- lookup and search -----------------------------------------------------------------------

@@ -98,6 +98,7 @@ class HybridRetriever:
         self._resolver = TitleResolver((title, kind) for title, kind, _, _ in self.manifest.document_titles())
         self._sample = self.vectors.sample(DENSE_SAMPLE)
         self._position = {uid: i for i, uid in enumerate(self.lexical.ids)}
+        self._masks: dict[Scope, np.ndarray] = {}
 
     # -- exact references ------------------------------------------------------------------------
     def exact(self, query: str, scope: Scope) -> list[Unit]:
@@ -136,7 +137,7 @@ class HybridRetriever:
 
     def _single(self, query: str, k: int, scope: Scope, mode: str) -> list[Hit]:
         if mode == "dense":
-            ranked = list(self._dense(query, k, scope).items())
+            ranked = list(self._dense(self.embeddings.query_vector(query), k, scope).items())
         elif mode == "lexical":
             scores, _ = self._lexical(query, scope)
             top = [i for i in np.argsort(-scores)[:k] if scores[i] > 0]
@@ -152,15 +153,16 @@ class HybridRetriever:
 
     def rank(self, query: str, n: int, scope: Scope) -> list[tuple[str, float, float, float]]:
         """(unit id, score, cosine, bm25) of the best ``n`` units in rank order."""
-        dense = self._dense(query, n, scope)
+        vector = self.embeddings.query_vector(query)
+        dense = self._dense(vector, n, scope)
         lexical, coverage = self._lexical(query, scope)
         top_lexical = np.argsort(-lexical)[:n]
         candidates = set(dense)
         candidates.update(self.lexical.ids[i] for i in top_lexical if lexical[i] > 0)
         missing = [uid for uid in candidates if uid not in dense]
-        dense.update(self._dense_of(missing))
+        dense.update(self._dense_of(missing, vector))
         position = self._position
-        dense_mean, dense_std = self._dense_spread()
+        dense_mean, dense_std = self._dense_spread(vector)
         lexical_mean = float(lexical.mean()) if len(lexical) else 0.0
         lexical_std = float(lexical.std()) if len(lexical) else 0.0
         ranked = []
@@ -179,29 +181,38 @@ class HybridRetriever:
             result.append((uid, ceiling, cosine, bm25))
         return result
 
-    def _dense_spread(self) -> tuple[float, float]:
+    def _dense_spread(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and deviation of this query's cosine over a sample of the corpus."""
         if not len(self._sample):
             return 0.0, 1.0
-        similarities = self._sample @ self._query_vector
+        similarities = self._sample @ vector
         return float(similarities.mean()), float(similarities.std())
 
-    def _dense(self, query: str, n: int, scope: Scope) -> dict[str, float]:
-        self._query_vector = self.embeddings.query_vector(query)
-        matches = self.vectors.search(self._query_vector, n, scope.chroma_where())
+    def _dense(self, vector: np.ndarray, n: int, scope: Scope) -> dict[str, float]:
+        matches = self.vectors.search(vector, n, scope.chroma_where())
         return {match.unit_id: match.similarity for match in matches}
 
-    def _dense_of(self, unit_ids: Sequence[str]) -> dict[str, float]:
+    def _dense_of(self, unit_ids: Sequence[str], vector: np.ndarray) -> dict[str, float]:
         """Cosine of units the dense search did not return (found by BM25 only)."""
         if not unit_ids:
             return {}
         counts = self.manifest.vector_counts(unit_ids)
         entries = [entry_id(uid, part) for uid in unit_ids for part in range(counts.get(uid, 0))]
         best: dict[str, float] = {}
-        for owner, vector in self.vectors.get(entries):
-            similarity = float(np.dot(vector, self._query_vector))
+        for owner, stored in self.vectors.get(entries):
+            similarity = float(np.dot(stored, vector))
             best[owner] = max(best.get(owner, -1.0), similarity)
         return best
+
+    def _allowed(self, scope: Scope) -> np.ndarray:
+        """Boolean mask over ``lexical.ids`` of the units the scope may return (cached per scope)."""
+        mask = self._masks.get(scope)
+        if mask is None:
+            mask = np.isin(self._scope, scope.scopes)
+            if not scope.include_inactive:
+                mask &= self._status == UnitStatus.IN_FORCE.value
+            self._masks[scope] = mask
+        return mask
 
     @staticmethod
     def query_tokens(query: str) -> list[str]:
@@ -213,8 +224,5 @@ class HybridRetriever:
         tokens = self.query_tokens(query)
         scores, coverage = self.lexical.scores(tokens)
         if len(scores):
-            allowed = np.isin(self._scope, scope.scopes)
-            if not scope.include_inactive:
-                allowed &= self._status == UnitStatus.IN_FORCE.value
-            scores = np.where(allowed, scores, 0.0)
+            scores = np.where(self._allowed(scope), scores, 0.0)
         return scores, coverage

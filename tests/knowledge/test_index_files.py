@@ -108,3 +108,11 @@ def test_cli_ingest_rules_for_a_community(
     hit = json.loads(runner.invoke(app, search).output)
     assert hit["hits"][0]["exact"] and hit["hits"][0]["scope"] == "QSC"
     assert runner.invoke(app, ["kb", "ingest", str(rules), "--kind", "statute"]).exit_code != 0
+
+
+def test_removing_a_folder_removes_every_source_under_it(base: KnowledgeBase, corpus: Path) -> None:
+    (corpus / "laws" / "第二部测试法.md").write_text(LAW.replace("测试法", "第二测试法"), encoding="utf-8")
+    base.ingest([corpus], kind="law", progress=False)
+    assert base.stats()["documents"] == 2
+    assert base.remove(corpus / "laws") >= 6
+    assert base.stats()["documents"] == 0 and base.stats()["units"] == 0

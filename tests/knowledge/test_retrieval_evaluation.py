@@ -74,6 +74,8 @@ def test_cli_search_stats_eval_and_remove(kb: KnowledgeBase, dataset: Path, kb_s
 
     stats = json.loads(runner.invoke(app, ["kb", "stats", "--json"]).output)
     assert stats["units"] == sum(len(d.units) for d in sample_documents())
+    human_stats = runner.invoke(app, ["kb", "stats"]).output
+    assert f"条目 {stats['units']} 条" in human_stats and "repealed 1" in human_stats
 
     evaluation = runner.invoke(app, ["kb", "eval", str(dataset), "--k", "1,5,30", "--json"])
     assert evaluation.exit_code == 0, evaluation.output

@@ -54,3 +54,18 @@ def test_faq_questions_are_matched(kb: KnowledgeBase) -> None:
 
 def test_empty_query_returns_nothing(kb: KnowledgeBase) -> None:
     assert kb.search("   ") == []
+
+
+def test_concurrent_searches_from_threads_match_sequential_ones(kb: KnowledgeBase) -> None:
+    import asyncio
+
+    questions = [*QUESTIONS, "夫妻共同债务怎么认定", "拖欠劳动报酬 支付令", "民法典第296条"] * 3
+    expected = [[hit.unit.id for hit in kb.search(q, k=5, community="QSC")] for q in questions]
+
+    async def all_at_once() -> list[list[str]]:
+        results = await asyncio.gather(
+            *(asyncio.to_thread(kb.search, q, 5, "QSC") for q in questions)
+        )
+        return [[hit.unit.id for hit in hits] for hits in results]
+
+    assert asyncio.run(all_at_once()) == expected
