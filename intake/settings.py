@@ -22,6 +22,9 @@ class IntakeSettings(BaseSettings):
     # Empty means a SQLite file `heshi.db` inside data_dir. PostgreSQL: postgresql+asyncpg://user@host/db
     database_url: str = ""
 
+    # Case numbers use the month in this time zone (QSC-202611-0007).
+    timezone: str = "Asia/Shanghai"
+
     # Clocks (days unless named otherwise).
     mediation_due_days: int = Field(30, ge=1)
     reminder_before_days: int = Field(5, ge=0)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 11:33:17.770463
+Create Date: 2026-11-23 11:40:34.225650
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def upgrade() -> None:
     sa.Column('grid_worker_chat_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("level IN ('county','town','village','grid')", name=op.f('ck_communities_level')),
-    sa.ForeignKeyConstraint(['parent_id'], ['communities.id'], name=op.f('fk_communities_parent_id_communities'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['parent_id'], ['communities.id'], name=op.f('fk_communities_parent_id_communities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_communities')),
     sa.UniqueConstraint('code', name=op.f('uq_communities_code'))
     )
