@@ -208,8 +208,11 @@ class Router:
         )
         return offer
 
-    async def offer_next(self, case: Case, actor: str, prefer: Mediator | None = None) -> Mediator | None:
-        """Offer the case to the best eligible mediator; when nobody is left, climb the ladder."""
+    async def offer_next(
+        self, case: Case, actor: str, prefer: Mediator | None = None, *, climb: bool = True
+    ) -> Mediator | None:
+        """Offer the case to the best eligible mediator. When nobody is left, climb one rung (the
+        coordinator there owns it); right after a climb, stay with that coordinator instead."""
         if case.state not in (ACCEPTED, ESCALATED) or case.mediator_id is not None:
             return None
         if await self.pending_offers(case):
@@ -221,20 +224,26 @@ class Router:
         if choice is not None:
             await self.make_offer(case, choice, actor)
             return choice
+        if not climb:
+            await self.tell_unassigned(case, actor, "no eligible mediator at this level")
+            return None
         return await self.nobody_left(case, actor)
+
+    async def tell_unassigned(self, case: Case, actor: str, note: str) -> None:
+        await self.event(case, actor, "unassigned", note)
+        for chat_id in await self.responsible_chat_ids(case):
+            await self.notify(
+                chat_id,
+                "case_unassigned",
+                case,
+                f"{case.id}:L{case.level}:{self.now.isoformat()}",
+                reason="nobody_eligible",
+                level=case.level,
+            )
 
     async def nobody_left(self, case: Case, actor: str) -> Mediator | None:
         if case.level >= TOP_LEVEL:
-            await self.event(case, actor, "unassigned", "no eligible mediator at the top of the ladder")
-            for chat_id in await self.responsible_chat_ids(case):
-                await self.notify(
-                    chat_id,
-                    "case_unassigned",
-                    case,
-                    f"top{case.id}:{self.now.isoformat()}",
-                    reason="nobody_eligible",
-                    level=case.level,
-                )
+            await self.tell_unassigned(case, actor, "no eligible mediator at the top of the ladder")
             return None
         return await self.escalate(case, actor, "nobody_eligible")
 
@@ -286,7 +295,7 @@ class Router:
             level_name=LADDER[case.level][0],
             note="",
         )
-        return await self.offer_next(case, actor)
+        return await self.offer_next(case, actor, climb=False)
 
     async def withdraw_offers(self, case: Case, reason: str, except_offer: int | None = None) -> None:
         for offer in await self.pending_offers(case):

@@ -63,6 +63,7 @@ class StatsService:
             target.update({str(key): int(n) for key, n in rows.tuples().all()})
         rows = await self.session.execute(
             select(Community.code, func.count())
+            .select_from(Case)
             .join(Community, Community.id == Case.community_id)
             .where(scope)
             .group_by(Community.code)
