@@ -120,3 +120,36 @@ async def seed(svc: Services, *, mediators: bool = True) -> None:
             chat_id, name, community_code="QSC", grid_code="QSC-01", phone="13812345678"
         )
         await svc.residents.give_consent(chat_id, "v1")
+
+
+async def open_case(
+    db: Db, category: str = "邻里纠纷", *, complainant: int = RESIDENT, **kwargs: object
+) -> str:
+    """Open one case in its own transaction and return its number."""
+    from intake.cases import NewCase
+
+    async with db.sessions() as session:
+        fields: dict[str, object] = {"grid_code": "QSC-01"} | kwargs
+        opened = await db.services(session).cases.open(
+            NewCase(complainant, str(fields.pop("community", "QSC")), category, "他家的狗天天叫", **fields)  # type: ignore[arg-type]
+        )
+        await session.commit()
+    return opened.case_no
+
+
+async def seeded(db: Db, *, mediators: bool = True) -> None:
+    async with db.sessions() as session:
+        await seed(db.services(session), mediators=mediators)
+        await session.commit()
+
+
+async def notifications(db: Db, kind: str | None = None) -> list[tuple[int, str, dict[str, object]]]:
+    from sqlalchemy import select
+
+    from intake.models import Notification
+
+    async with db.sessions() as session:
+        query = select(Notification).order_by(Notification.id)
+        if kind:
+            query = query.where(Notification.kind == kind)
+        return [(n.recipient_chat_id, n.kind, dict(n.payload)) for n in await session.scalars(query)]
