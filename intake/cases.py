@@ -433,6 +433,7 @@ class CaseService:
         actor = await self._require_handler(case, actor_chat_id, "start mediation on this case")
         router = self._router()
         await router.move(case, lc.IN_MEDIATION, actor, "mediation_started")
+        await router.withdraw_offers(case, "mediating")  # a coordinator may mediate an escalated case
         await self._tell_complainant(case, router)
         return await self._view(case, actor_chat_id)
 
