@@ -60,6 +60,28 @@ async def code_of(session: AsyncSession, community_id: int | None) -> str | None
     return await session.scalar(select(Community.code).where(Community.id == community_id))
 
 
+async def mediator_loads(session: AsyncSession, mediator_ids: Iterable[int]) -> dict[int, int]:
+    """Open cases held plus offers waiting for an answer, for many mediators in two grouped queries."""
+    ids = list(mediator_ids)
+    loads = dict.fromkeys(ids, 0)
+    if not ids:
+        return loads
+    held = await session.execute(
+        select(Case.mediator_id, func.count())
+        .where(Case.mediator_id.in_(ids), Case.state.in_(LOAD_STATES))
+        .group_by(Case.mediator_id)
+    )
+    waiting = await session.execute(
+        select(Offer.mediator_id, func.count())
+        .where(Offer.mediator_id.in_(ids), Offer.status.in_(("offered", "delivered")))
+        .group_by(Offer.mediator_id)
+    )
+    for mediator_id, count in [*held.tuples().all(), *waiting.tuples().all()]:
+        if mediator_id is not None:
+            loads[mediator_id] += int(count)
+    return loads
+
+
 async def mediator_load(session: AsyncSession, mediator_id: int) -> int:
     """Open cases held plus offers waiting for an answer."""
     held = await session.scalar(

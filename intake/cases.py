@@ -288,9 +288,24 @@ class CaseService:
         names = {_norm(p.name) for p in case.parties if p.name.strip()}
         chats = {p.chat_id for p in case.parties if p.chat_id is not None}
         complainant_chat = await router.complainant_chat_id(case)
+        # Narrow in SQL to cases that can match at all, then compare names and addresses here.
+        related = [Case.complainant_id == case.complainant_id]
+        if _norm(case.address):
+            related.append((Case.category == case.category) & (Case.address != ""))
+        if chats:
+            related.append(Case.complainant_id.in_(select(Resident.id).where(Resident.chat_id.in_(chats))))
+        if complainant_chat is not None:
+            related.append(
+                Case.id.in_(select(CaseParty.case_id).where(CaseParty.chat_id == complainant_chat))
+            )
         candidates = await self.session.scalars(
             select(Case)
-            .where(Case.id != case.id, Case.community_id == case.community_id, Case.state.in_(lc.OPEN_STATES))
+            .where(
+                Case.id != case.id,
+                Case.community_id == case.community_id,
+                Case.state.in_(lc.OPEN_STATES),
+                or_(*related),
+            )
             .order_by(Case.id.desc())
             .limit(200)
         )

@@ -76,6 +76,12 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if path and path != ":memory:":
             Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 15})
+        # Every transaction takes SQLite's single write lock at BEGIN (see below), so one pooled
+        # connection loses no concurrency and lets sessions of this process queue fairly on the pool
+        # instead of polling the busy handler. Other processes (the CLI) still wait via busy_timeout.
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("pool_timeout", 60)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.admin import LEVELS, ancestors, mediator_load
+from intake.admin import LEVELS, ancestors, mediator_loads
 from intake.db import utcnow
 from intake.errors import InvalidTransition
 from intake.lifecycle import ACCEPTED, ESCALATED, LADDER, TOP_LEVEL, can_move
@@ -160,16 +160,20 @@ class Router:
             )
         )
         ranked: list[tuple[tuple[int, int, datetime, int], Mediator, int]] = []
-        for mediator in candidates:
-            specialties = list(mediator.specialties or [])
-            if mediator.id in excluded or (specialties and case.category not in specialties):
-                continue
-            if mediator.chat_id in party_chats or mediator.name.strip() in party_names:
-                continue
-            load = await mediator_load(self.session, mediator.id)
+        suitable = [
+            m
+            for m in candidates
+            if m.id not in excluded
+            and not (m.specialties and case.category not in m.specialties)
+            and m.chat_id not in party_chats
+            and m.name.strip() not in party_names
+        ]
+        loads = await mediator_loads(self.session, [m.id for m in suitable])
+        for mediator in suitable:
+            load = loads[mediator.id]
             if load >= mediator.capacity:
                 continue
-            key = (0 if specialties else 1, load, mediator.last_assigned_at or _EPOCH, mediator.id)
+            key = (0 if mediator.specialties else 1, load, mediator.last_assigned_at or _EPOCH, mediator.id)
             ranked.append((key, mediator, load))
         ranked.sort(key=lambda item: item[0])
         return [(mediator, load) for _, mediator, load in ranked]
