@@ -35,6 +35,7 @@ from intake.settings import IntakeSettings
 from intake.views import CaseSummary, CaseView, OpenedCase
 
 ATTACHMENT_KINDS = ("photo", "voice", "document", "video")
+NOTE_ACTIONS = ("note", "contacted", "meeting")
 MAX_DESCRIPTION = 4000
 
 
@@ -669,6 +670,16 @@ class CaseService:
             )
         )
         await self._router().event(case, f"resident:{resident_chat_id}", "feedback", str(score))
+
+    async def add_note(self, case_no: str, actor_chat_id: int, note: str, action: str = "note") -> None:
+        """A progress note by the mediator or a coordinator (contacted the parties, met them, ...)."""
+        if not note.strip():
+            raise InvalidInput("note", "must not be empty")
+        if action not in NOTE_ACTIONS:
+            raise InvalidInput("action", f"must be one of {', '.join(NOTE_ACTIONS)}")
+        case = await self._case(case_no)
+        actor = await self._require_handler(case, actor_chat_id, "add a note to this case")
+        await self._router().event(case, actor, action, note.strip()[:2000])
 
     async def add_attachment(self, case_no: str, actor_chat_id: int, file_id: str, kind: str) -> None:
         case = await self._case(case_no)

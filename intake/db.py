@@ -81,7 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         # instead of polling the busy handler. Other processes (the CLI) still wait via busy_timeout.
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
-        kwargs.setdefault("pool_timeout", 60)
+        kwargs.setdefault("pool_timeout", 15)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -128,3 +128,18 @@ async def test_urgent_cases_alert_the_duty_staff(db: Db) -> None:
         await db.services(session).cases.mark_urgent("QSC-202611-0002", MEDIATOR_A, "对方扬言动手")
         await session.commit()
     assert len(await notifications(db, "urgent_case")) == 4
+
+
+async def test_progress_notes_are_events_of_the_handler(db: Db) -> None:
+    await seeded(db)
+    case_no = await open_case(db)
+    async with db.sessions() as session:
+        cases = db.services(session).cases
+        with pytest.raises(AccessDenied):
+            await cases.add_note(case_no, MEDIATOR_A, "已电话联系双方")  # only offered so far
+        await cases.accept_offer(case_no, MEDIATOR_A)
+        await cases.add_note(case_no, MEDIATOR_A, "已电话联系双方", "contacted")
+        with pytest.raises(InvalidInput):
+            await cases.add_note(case_no, MEDIATOR_A, "  ")
+        view = await cases.show(case_no, RESIDENT)
+    assert view.events[-1]["action"] == "contacted" and view.events[-1]["to_state"] is None
