@@ -26,7 +26,7 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
     async with database(backend, pg_url) as (url, engine):
         print(f"\n[{backend}] {await environment(engine)}")
         sessions = make_sessionmaker(engine)
-        clock = FakeClock(START - timedelta(days=5))  # opened 0–25 days before START: nothing due yet
+        clock = FakeClock(START)
         async with sessions() as session:
             await seed_places(services_for(session, url, clock))
             await session.commit()
@@ -40,12 +40,15 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
                 elapsed = time.perf_counter() - started
             print(f"{label:<44} {elapsed * 1000:8.0f} ms  {report.to_dict()}")
 
-        clock.set(START - timedelta(days=30))
+        # Cases were opened 0–25 days before START with a 30-day clock.
+        clock.set(START)
         await tick(f"quiet tick over {cases} open cases")
-        clock.set(START + timedelta(days=1))
-        await tick("busy tick (reminders + a day of overdue)")
         await tick("the same tick again (idempotent)")
-
+        clock.set(START + timedelta(days=1))
+        await tick("next day: a day of due reminders")
+        clock.set(START + timedelta(days=5, hours=2))
+        await tick("after 4 days off: reminders + overdue")
+        await tick("the same tick again (idempotent)")
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)

@@ -75,6 +75,30 @@ async def enqueue(
     return bool(getattr(result, "rowcount", 0))
 
 
+async def enqueue_many(session: AsyncSession, items: list[dict[str, Any]], now: datetime) -> None:
+    """Bulk ``enqueue`` (same dedup rule): items have recipient_chat_id, kind, payload, dedup_key, case_id."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for start in range(0, len(items), 500):
+        values = [
+            {
+                "recipient_chat_id": item["recipient_chat_id"],
+                "kind": item["kind"],
+                "payload": jsonable(item["payload"]),
+                "dedup_key": str(item["dedup_key"])[:200],
+                "case_id": item.get("case_id"),
+                "offer_id": None,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "last_error": "",
+                "created_at": now,
+            }
+            for item in items[start : start + 500]
+        ]
+        statement = dialect.insert(Notification).values(values)
+        await session.execute(statement.on_conflict_do_nothing(index_elements=["dedup_key"]))
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0

@@ -32,6 +32,7 @@ class Router:
         self.session = session
         self.settings = settings
         self.now = now
+        self._coordinators: dict[tuple[int, int], Staff | None] = {}
 
     # -- events and notifications ------------------------------------------------------------------
 
@@ -93,6 +94,12 @@ class Router:
 
     async def coordinator_for(self, case: Case, level: int) -> Staff | None:
         """The coordinator of the community tier that owns this rung, or the nearest one above it."""
+        key = (case.grid_id or case.community_id, level)
+        if key not in self._coordinators:
+            self._coordinators[key] = await self._find_coordinator(case, level)
+        return self._coordinators[key]
+
+    async def _find_coordinator(self, case: Case, level: int) -> Staff | None:
         tier = LEVELS.index(LADDER[level][1])
         for community in await self.case_chain(case):
             if LEVELS.index(community.level) > tier:

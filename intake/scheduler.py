@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import lifecycle as lc
-from intake.models import Agreement, Case, Offer
+from intake.models import Agreement, Case, Mediator, Offer
+from intake.outbox import enqueue_many
 from intake.routing import PENDING_OFFER, Router
 from intake.settings import IntakeSettings
 
@@ -47,23 +48,70 @@ async def _time_out_offers(router: Router, report: TickReport) -> None:
 
 
 async def _remind_due(router: Router, settings: IntakeSettings, report: TickReport) -> None:
+    """One reminder per due date, to the mediator (else the coordinator); batched for large backlogs."""
     horizon = router.now + timedelta(days=settings.reminder_before_days)
-    rows = await router.session.scalars(
-        select(Case).where(
+    rows = await router.session.execute(
+        select(
+            Case.id,
+            Case.case_no,
+            Case.due_at,
+            Mediator.chat_id,
+            Case.community_id,
+            Case.grid_id,
+            Case.level,
+            Case.coordinator_id,
+        )
+        .outerjoin(Mediator, Mediator.id == Case.mediator_id)
+        .where(
             Case.state.in_((lc.ASSIGNED, lc.IN_MEDIATION, lc.ESCALATED)),
             Case.due_at > router.now,
             Case.due_at <= horizon,
             or_(Case.reminded_due_at.is_(None), Case.reminded_due_at != Case.due_at),
         )
     )
-    for case in rows.all():
-        holder = await router.mediator_chat_id(case)
-        for chat_id in [holder] if holder else await router.responsible_chat_ids(case):
-            await router.notify(
-                chat_id, "mediation_due_soon", case, f"{case.id}:{case.due_at}", due_at=case.due_at
+    items: list[dict[str, object]] = []
+    case_ids: list[int] = []
+    for (
+        case_id,
+        case_no,
+        due_at,
+        mediator_chat,
+        community_id,
+        grid_id,
+        level,
+        coordinator_id,
+    ) in rows.tuples():
+        if mediator_chat is not None:
+            targets = [mediator_chat]
+        else:  # a detached stand-in carries what finding the coordinator needs, without loading the case
+            stand_in = Case(
+                id=case_id,
+                community_id=community_id,
+                grid_id=grid_id,
+                level=level,
+                coordinator_id=coordinator_id,
             )
-        case.reminded_due_at = case.due_at
-        report.due_reminders += 1
+            targets = await router.responsible_chat_ids(stand_in)
+        for chat_id in targets:
+            items.append(
+                {
+                    "recipient_chat_id": chat_id,
+                    "kind": "mediation_due_soon",
+                    "case_id": case_id,
+                    "payload": {"case_no": case_no, "due_at": due_at},
+                    "dedup_key": f"mediation_due_soon:{case_id}:{due_at}:{chat_id}",
+                }
+            )
+        case_ids.append(case_id)
+    await enqueue_many(router.session, items, router.now)
+    for start in range(0, len(case_ids), 500):
+        await router.session.execute(
+            update(Case)
+            .where(Case.id.in_(case_ids[start : start + 500]))
+            .values(reminded_due_at=Case.due_at)
+            .execution_options(synchronize_session=False)
+        )
+    report.due_reminders += len(case_ids)
 
 
 async def _escalate_overdue(router: Router, report: TickReport) -> None:
