@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import platform
@@ -10,13 +11,14 @@ import sqlite3
 import statistics
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from intake import lifecycle as lc
 from intake.clock import FakeClock
@@ -62,6 +64,29 @@ async def database(backend: str, pg_url: str | None) -> AsyncIterator[tuple[str,
             conn = await asyncpg.connect(pg_url.replace("postgresql+asyncpg://", "postgresql://"))  # type: ignore[union-attr]
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             await conn.close()
+
+
+@dataclass
+class Bench:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: FakeClock
+
+    def services(self, session: AsyncSession) -> Services:
+        return services_for(session, self.url, self.clock)
+
+
+@asynccontextmanager
+async def seeded_database(backend: str, pg_url: str | None) -> AsyncIterator[Bench]:
+    """A fresh database with the sample county, villages, grids, coordinators and 40 mediators."""
+    async with database(backend, pg_url) as (url, engine):
+        print(f"\n[{backend}] {await environment(engine)}")
+        bench = Bench(url, engine, make_sessionmaker(engine), FakeClock(START))
+        async with bench.sessions() as session:
+            await seed_places(bench.services(session))
+            await session.commit()
+        yield bench
 
 
 async def environment(engine: AsyncEngine) -> str:
@@ -194,5 +219,17 @@ def services_for(session: object, url: str, clock: FakeClock) -> Services:
     return Services(session, IntakeSettings(database_url=url), clock)  # type: ignore[arg-type]
 
 
-def run(main: object) -> None:
-    asyncio.run(main)  # type: ignore[arg-type]
+def run_on_every_backend(
+    measure: Callable[[str, str | None, int], Awaitable[None]], description: str | None, cases: int
+) -> None:
+    """Command line of the 100k benchmarks: --cases N, --pg-url URL (else HESHI_TEST_PG_URL)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", type=int, default=cases)
+    parser.add_argument("--pg-url", default=None)
+    args = parser.parse_args()
+
+    async def main() -> None:
+        for backend, pg in backends(args.pg_url):
+            await measure(backend, pg, args.cases)
+
+    asyncio.run(main())

@@ -4,33 +4,16 @@ Run: python -m benchmarks.cases_stats [--cases N] [--pg-url URL]"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import io
 import statistics
 import time
 
-from benchmarks._cases_common import (
-    START,
-    backends,
-    bulk_cases,
-    database,
-    environment,
-    seed_places,
-    services_for,
-)
-from intake.clock import FakeClock
-from intake.db import make_sessionmaker
+from benchmarks._cases_common import START, bulk_cases, run_on_every_backend, seeded_database
 
 
 async def measure(backend: str, pg_url: str | None, cases: int) -> None:
-    async with database(backend, pg_url) as (url, engine):
-        print(f"\n[{backend}] {await environment(engine)}")
-        sessions = make_sessionmaker(engine)
-        clock = FakeClock(START)
-        async with sessions() as session:
-            await seed_places(services_for(session, url, clock))
-            await session.commit()
+    async with seeded_database(backend, pg_url) as bench:
+        engine, sessions = bench.engine, bench.sessions
         started = time.perf_counter()
         await bulk_cases(engine, cases, open_only=False, now=START)
         print(f"bulk insert of {cases} cases: {time.perf_counter() - started:.1f} s")
@@ -38,7 +21,7 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
         for _ in range(5):
             async with sessions() as session:
                 started = time.perf_counter()
-                stats = await services_for(session, url, clock).stats.summary()
+                stats = await bench.services(session).stats.summary()
                 runs.append(time.perf_counter() - started)
         print(
             f"stats.summary over {stats.total} cases: median {statistics.median(runs) * 1000:.0f} ms, "
@@ -50,7 +33,7 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
         )
         async with sessions() as session:
             started = time.perf_counter()
-            scoped = await services_for(session, url, clock).stats.summary("QSC")
+            scoped = await bench.services(session).stats.summary("QSC")
             print(
                 f"stats.summary for one village ({scoped.total} cases): "
                 f"{(time.perf_counter() - started) * 1000:.0f} ms"
@@ -58,21 +41,12 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
         async with sessions() as session:
             buffer = io.StringIO()
             started = time.perf_counter()
-            rows = await services_for(session, url, clock).stats.export_csv(buffer)
+            rows = await bench.services(session).stats.export_csv(buffer)
             print(
                 f"CSV export of {rows} cases: {time.perf_counter() - started:.1f} s, "
                 f"{len(buffer.getvalue()) / 1e6:.1f} MB"
             )
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--pg-url", default=None)
-    args = parser.parse_args()
-    for backend, pg in backends(args.pg_url):
-        await measure(backend, pg, args.cases)
-
-
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_on_every_backend(measure, __doc__, 100_000)

@@ -12,28 +12,15 @@ import asyncio
 import time
 from datetime import date
 
-from benchmarks._cases_common import (
-    START,
-    backends,
-    database,
-    environment,
-    seed_places,
-    services_for,
-    summary,
-)
+from benchmarks._cases_common import backends, seeded_database, summary
 from intake.cases import AgreementIn, NewCase, Respondent
-from intake.clock import FakeClock
-from intake.db import make_sessionmaker
 
 
 async def measure(backend: str, pg_url: str | None, cases: int, workers: int) -> None:
-    async with database(backend, pg_url) as (url, engine):
-        print(f"\n[{backend}] {await environment(engine)}")
-        sessions = make_sessionmaker(engine)
-        clock = FakeClock(START)
+    async with seeded_database(backend, pg_url) as bench:
+        sessions = bench.sessions
         async with sessions() as session:
-            svc = services_for(session, url, clock)
-            await seed_places(svc)
+            svc = bench.services(session)
             for i in range(workers * 2):
                 await svc.residents.register(2_000_000 + i, f"村民{i}", community_code="QSC")
                 await svc.residents.give_consent(2_000_000 + i, "v1")
@@ -42,7 +29,7 @@ async def measure(backend: str, pg_url: str | None, cases: int, workers: int) ->
         async def timed(op: object) -> float:
             started = time.perf_counter()
             async with sessions() as session:
-                await op(services_for(session, url, clock))  # type: ignore[operator]
+                await op(bench.services(session))  # type: ignore[operator]
                 await session.commit()
             return time.perf_counter() - started
 

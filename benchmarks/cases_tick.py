@@ -4,38 +4,21 @@ Run: python -m benchmarks.cases_tick [--cases N] [--pg-url URL]"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import time
 from datetime import timedelta
 
-from benchmarks._cases_common import (
-    START,
-    backends,
-    bulk_cases,
-    database,
-    environment,
-    seed_places,
-    services_for,
-)
-from intake.clock import FakeClock
-from intake.db import make_sessionmaker
+from benchmarks._cases_common import START, bulk_cases, run_on_every_backend, seeded_database
 
 
 async def measure(backend: str, pg_url: str | None, cases: int) -> None:
-    async with database(backend, pg_url) as (url, engine):
-        print(f"\n[{backend}] {await environment(engine)}")
-        sessions = make_sessionmaker(engine)
-        clock = FakeClock(START)
-        async with sessions() as session:
-            await seed_places(services_for(session, url, clock))
-            await session.commit()
+    async with seeded_database(backend, pg_url) as bench:
+        engine, sessions, clock = bench.engine, bench.sessions, bench.clock
         await bulk_cases(engine, cases, open_only=True, now=START)
 
         async def tick(label: str) -> None:
             async with sessions() as session:
                 started = time.perf_counter()
-                report = await services_for(session, url, clock).tick()
+                report = await bench.services(session).tick()
                 await session.commit()
                 elapsed = time.perf_counter() - started
             print(f"{label:<44} {elapsed * 1000:8.0f} ms  {report.to_dict()}")
@@ -50,14 +33,6 @@ async def measure(backend: str, pg_url: str | None, cases: int) -> None:
         await tick("after 4 days off: reminders + overdue")
         await tick("the same tick again (idempotent)")
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--pg-url", default=None)
-    args = parser.parse_args()
-    for backend, pg in backends(args.pg_url):
-        await measure(backend, pg, args.cases)
-
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    run_on_every_backend(measure, __doc__, 100_000)

@@ -8,11 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import lifecycle as lc
 from intake.admin import CommunityService, community_by_code, descendant_ids
-from intake.clock import Clock, SystemClock
+from intake.clock import ClockedService
 from intake.errors import AccessDenied, AlreadyTaken, ConsentRequired, InvalidInput, NotFound
 from intake.models import (
     Agreement,
@@ -31,7 +30,6 @@ from intake.models import (
     Staff,
 )
 from intake.routing import PENDING_OFFER, Router, mediator_view
-from intake.settings import IntakeSettings
 from intake.views import CaseSummary, CaseView, OpenedCase
 
 ATTACHMENT_KINDS = ("photo", "voice", "document", "video")
@@ -85,13 +83,7 @@ def _norm(text: str) -> str:
     return "".join(text.split()).lower()
 
 
-class CaseService:
-    def __init__(
-        self, session: AsyncSession, settings: IntakeSettings | None = None, clock: Clock | None = None
-    ) -> None:
-        self.session = session
-        self.settings = settings or IntakeSettings()
-        self.clock = clock or SystemClock()
+class CaseService(ClockedService):
 
     def _router(self) -> Router:
         return Router(self.session, self.settings, self.clock.now())

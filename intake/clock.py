@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from intake.settings import IntakeSettings
 
 
 class Clock(Protocol):
@@ -30,3 +35,16 @@ class FakeClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment
+
+
+class ClockedService:
+    """A service bound to one session, with the settings and an injectable clock."""
+
+    def __init__(
+        self, session: AsyncSession, settings: IntakeSettings | None = None, clock: Clock | None = None
+    ) -> None:
+        from intake.settings import IntakeSettings
+
+        self.session = session
+        self.settings = settings or IntakeSettings()
+        self.clock = clock or SystemClock()

@@ -6,27 +6,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.admin import CommunityService, code_of, community_by_code
-from intake.clock import Clock, SystemClock
+from intake.clock import ClockedService
 from intake.errors import AccessDenied, InvalidInput, NotFound
 from intake.models import Community, HazardReport, Resident, Staff, Suggestion
 from intake.outbox import enqueue
-from intake.settings import IntakeSettings
 from intake.views import ReportView, SuggestionView
 
 REPORT_MOVES = {"open": ("in_progress", "fixed"), "in_progress": ("fixed",), "fixed": ()}
 MAX_TEXT = 2000
 
 
-class ParticipationService:
-    def __init__(
-        self, session: AsyncSession, settings: IntakeSettings | None = None, clock: Clock | None = None
-    ) -> None:
-        self.session = session
-        self.settings = settings or IntakeSettings()
-        self.clock = clock or SystemClock()
+class ParticipationService(ClockedService):
 
     async def _resident(self, chat_id: int) -> Resident:
         row = await self.session.scalar(select(Resident).where(Resident.chat_id == chat_id))

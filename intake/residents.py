@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import lifecycle as lc
 from intake.admin import code_of, community_by_code
 from intake.chat_states import ChatStateRepository
-from intake.clock import Clock, SystemClock
+from intake.clock import ClockedService
 from intake.errors import InvalidInput, NotFound
 from intake.models import (
     Attachment,
@@ -26,7 +25,6 @@ from intake.models import (
 )
 from intake.outbox import jsonable
 from intake.routing import Router
-from intake.settings import IntakeSettings
 from intake.views import ResidentView
 
 LANGUAGES = ("zh", "en")
@@ -41,13 +39,7 @@ class DeletionReport:
     chat_states: int
 
 
-class ResidentService:
-    def __init__(
-        self, session: AsyncSession, settings: IntakeSettings | None = None, clock: Clock | None = None
-    ) -> None:
-        self.session = session
-        self.settings = settings or IntakeSettings()
-        self.clock = clock or SystemClock()
+class ResidentService(ClockedService):
 
     async def _row(self, chat_id: int) -> Resident | None:
         return await self.session.scalar(select(Resident).where(Resident.chat_id == chat_id))

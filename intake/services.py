@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.admin import CommunityService, MediatorService
 from intake.cases import CaseService
 from intake.chat_states import ChatStateRepository
-from intake.clock import Clock, SystemClock
+from intake.clock import Clock, ClockedService
 from intake.participation import ParticipationService
 from intake.residents import ResidentService
 from intake.scheduler import TickReport, tick
@@ -15,13 +15,11 @@ from intake.settings import IntakeSettings
 from intake.stats import StatsService
 
 
-class Services:
+class Services(ClockedService):
     def __init__(
         self, session: AsyncSession, settings: IntakeSettings | None = None, clock: Clock | None = None
     ) -> None:
-        self.session = session
-        self.settings = settings or IntakeSettings()
-        self.clock = clock or SystemClock()
+        super().__init__(session, settings, clock)
         self.residents = ResidentService(session, self.settings, self.clock)
         self.communities = CommunityService(session)
         self.mediators = MediatorService(session)
