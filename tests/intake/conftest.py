@@ -19,7 +19,7 @@ from tests.conftest import pg_url
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-async def _pg_admin(sql: str) -> None:
+async def pg_admin(sql: str) -> None:
     import asyncpg
 
     base = (pg_url() or "").replace("postgresql+asyncpg://", "postgresql://")
@@ -38,13 +38,13 @@ async def fresh_database_url(backend: str, tmp_path: Path) -> tuple[str, str | N
     if not base:
         pytest.skip("HESHI_TEST_PG_URL is not set (make test starts a PostgreSQL server)")
     name = f"heshi_test_{uuid.uuid4().hex[:12]}"
-    await _pg_admin(f'CREATE DATABASE "{name}"')
+    await pg_admin(f'CREATE DATABASE "{name}"')
     return base.rsplit("/", 1)[0] + f"/{name}", name
 
 
 async def drop_database(name: str | None) -> None:
     if name:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass

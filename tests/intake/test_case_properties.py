@@ -7,14 +7,22 @@ import asyncio
 import itertools
 import shutil
 import tempfile
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from sqlalchemy import select
 
 from intake import lifecycle as lc
@@ -27,6 +35,7 @@ from intake.outbox import deliver_due
 from intake.routing import PENDING_OFFER
 from intake.services import Services
 from intake.settings import IntakeSettings
+from tests.conftest import pg_url
 from tests.intake.conftest import (
     COORD_QSC,
     COORD_TYZ,
@@ -36,31 +45,46 @@ from tests.intake.conftest import (
     RESIDENT,
     RESIDENT_2,
     TOWN_MEDIATOR,
+    drop_database,
+    pg_admin,
     seed,
 )
 
 MEDIATORS = [MEDIATOR_A, MEDIATOR_B, MEDIATOR_C, TOWN_MEDIATOR]
 ACTORS = [*MEDIATORS, COORD_QSC, COORD_TYZ, RESIDENT, RESIDENT_2]
-_TEMPLATE: dict[str, Path] = {}
+_TEMPLATE: dict[str, str] = {}
 
 
-def _template() -> Path:
+async def _seed_database(url: str) -> None:
+    await upgrade(url)
+    engine = make_engine(url)
+    async with make_sessionmaker(engine)() as session:
+        await seed(Services(session, IntakeSettings(database_url=url), FakeClock()))
+        await session.commit()
+    await engine.dispose()
+
+
+def _sqlite_template() -> str:
     """One migrated and seeded database file, copied for every example (fast and isolated)."""
-    if "path" not in _TEMPLATE:
+    if "sqlite" not in _TEMPLATE:
         path = Path(tempfile.mkdtemp(prefix="heshi-prop-")) / "template.db"
+        asyncio.run(_seed_database(f"sqlite+aiosqlite:///{path}"))
+        _TEMPLATE["sqlite"] = str(path)
+    return _TEMPLATE["sqlite"]
 
-        async def build() -> None:
-            url = f"sqlite+aiosqlite:///{path}"
-            await upgrade(url)
-            engine = make_engine(url)
-            async with make_sessionmaker(engine)() as session:
-                await seed(Services(session, IntakeSettings(database_url=url), FakeClock()))
-                await session.commit()
-            await engine.dispose()
 
-        asyncio.run(build())
-        _TEMPLATE["path"] = path
-    return _TEMPLATE["path"]
+def _pg_template() -> str:
+    """A migrated and seeded PostgreSQL database that each example clones (CREATE DATABASE … TEMPLATE)."""
+    if "postgres" not in _TEMPLATE:
+        name = f"heshi_prop_tmpl_{uuid.uuid4().hex[:10]}"
+        asyncio.run(pg_admin(f'CREATE DATABASE "{name}"'))
+        asyncio.run(_seed_database(_pg_database_url(name)))
+        _TEMPLATE["postgres"] = name
+    return _TEMPLATE["postgres"]
+
+
+def _pg_database_url(name: str) -> str:
+    return (pg_url() or "").rsplit("/", 1)[0] + f"/{name}"
 
 
 class FlakySender:
@@ -76,12 +100,21 @@ class FlakySender:
 class CaseMachine(RuleBasedStateMachine):
     cases_opened: ClassVar[int] = 0
 
+    backend: ClassVar[str] = "sqlite"
+
     def __init__(self) -> None:
         super().__init__()
-        self.dir = Path(tempfile.mkdtemp(prefix="heshi-prop-case-"))
-        shutil.copy(_template(), self.dir / "cases.db")
         self.loop = asyncio.new_event_loop()
-        url = f"sqlite+aiosqlite:///{self.dir / 'cases.db'}"
+        self.dir = Path(tempfile.mkdtemp(prefix="heshi-prop-case-"))
+        self.pg_name: str | None = None
+        if self.backend == "sqlite":
+            shutil.copy(_sqlite_template(), self.dir / "cases.db")
+            url = f"sqlite+aiosqlite:///{self.dir / 'cases.db'}"
+        else:
+            template = _pg_template()
+            self.pg_name = f"heshi_prop_{uuid.uuid4().hex[:12]}"
+            self.loop.run_until_complete(pg_admin(f'CREATE DATABASE "{self.pg_name}" TEMPLATE "{template}"'))
+            url = _pg_database_url(self.pg_name)
         self.engine = make_engine(url)
         self.sessions = make_sessionmaker(self.engine)
         self.clock = FakeClock()
@@ -92,6 +125,7 @@ class CaseMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.loop.run_until_complete(self.engine.dispose())
+        self.loop.run_until_complete(drop_database(self.pg_name))
         self.loop.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -276,3 +310,26 @@ CaseMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 test_case_machine = CaseMachine.TestCase
+
+
+class PostgresCaseMachine(CaseMachine):
+    backend = "postgres"
+
+
+PostgresCaseMachine.TestCase.settings = settings(
+    max_examples=10,
+    stateful_step_count=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+
+
+@pytest.mark.postgres
+def test_case_machine_on_postgres() -> None:
+    if not pg_url():
+        pytest.skip("HESHI_TEST_PG_URL is not set (make test starts a PostgreSQL server)")
+    try:
+        run_state_machine_as_test(PostgresCaseMachine, settings=PostgresCaseMachine.TestCase.settings)
+    finally:
+        if "postgres" in _TEMPLATE:
+            asyncio.run(drop_database(_TEMPLATE.pop("postgres")))
