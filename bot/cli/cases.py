@@ -174,6 +174,20 @@ def mediators_list(
         )
 
 
+@mediators_app.command("status")
+def mediators_status(
+    chat_id: int,
+    status: Annotated[str, typer.Argument(help="active | on_leave | retired")],
+    as_json: JsonOption = False,
+) -> None:
+    """Put a mediator on leave (no new offers) or back to active."""
+    view = _run(lambda s: s.mediators.set_status(chat_id, status))
+    if as_json:
+        _echo_json(view.to_dict())
+    else:
+        typer.echo(f"{view.name} is now {view.status}")
+
+
 @cases_app.command("open")
 def cases_open(
     community: Annotated[str, typer.Option("--community", help="Village/community or grid code.")],

@@ -40,6 +40,8 @@ def test_the_case_commands_end_to_end(tmp_path: Path) -> None:
         "--capacity",
         "2",
     )
+    assert "now on_leave" in _ok("mediators", "status", "11", "on_leave")
+    assert "now active" in _ok("mediators", "status", "11", "active")
     mediators = json.loads(_ok("mediators", "list", "--json"))["mediators"]
     assert mediators[0]["name"] == "王大伯" and mediators[0]["specialties"] == ["邻里纠纷"]
 
