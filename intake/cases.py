@@ -284,15 +284,20 @@ class CaseService(ClockedService):
         # Narrow in SQL to cases that can match at all, then compare names and addresses here.
         related = [Case.complainant_id == case.complainant_id]
         if _norm(case.address):
-            related.append((Case.category == case.category) & (Case.address != ""))
+            related.append(
+                (Case.category == case.category)
+                & Case.grid_id.is_not_distinct_from(case.grid_id)
+                & (Case.address != "")
+            )
         if chats:
             related.append(Case.complainant_id.in_(select(Resident.id).where(Resident.chat_id.in_(chats))))
         if complainant_chat is not None:
             related.append(
                 Case.id.in_(select(CaseParty.case_id).where(CaseParty.chat_id == complainant_chat))
             )
-        candidates = await self.session.scalars(
-            select(Case)
+        candidates = await self.session.execute(
+            select(Case, Resident.chat_id)
+            .outerjoin(Resident, Resident.id == Case.complainant_id)
             .where(
                 Case.id != case.id,
                 Case.community_id == case.community_id,
@@ -302,10 +307,9 @@ class CaseService(ClockedService):
             .order_by(Case.id.desc())
             .limit(200)
         )
-        for other in candidates:
+        for other, other_complainant in candidates.tuples().all():
             other_names = {_norm(p.name) for p in other.parties if p.name.strip()}
             other_chats = {p.chat_id for p in other.parties if p.chat_id is not None}
-            other_complainant = await router.complainant_chat_id(other)
             same_parties = (
                 (other.complainant_id == case.complainant_id and bool(names & other_names))
                 or (other_complainant is not None and other_complainant in chats)
