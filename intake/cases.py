@@ -129,6 +129,11 @@ class CaseService(ClockedService):
             return f"staff:{chat_id}"
         raise AccessDenied(what)
 
+    async def _require_complainant_or_handler(self, case: Case, chat_id: int, what: str) -> str:
+        if await self._is_complainant(chat_id, case):
+            return f"resident:{chat_id}"
+        return await self._require_handler(case, chat_id, what)
+
     async def _require_staff(self, case: Case, chat_id: int, what: str) -> str:
         if await self._staff_covers(chat_id, case):
             return f"staff:{chat_id}"
@@ -644,11 +649,12 @@ class CaseService(ClockedService):
 
     async def mark_urgent(self, case_no: str, actor_chat_id: int, note: str = "") -> CaseView:
         case = await self._case(case_no)
+        actor = await self._require_complainant_or_handler(case, actor_chat_id, "mark this case urgent")
         router = self._router()
         case.urgent = True
-        await router.event(case, f"chat:{actor_chat_id}", "marked_urgent", note.strip())
+        await router.event(case, actor, "marked_urgent", note.strip())
         await self._alert_urgent(case, router, note.strip())
-        return await self._view(case, actor_chat_id, check=False)
+        return await self._view(case, actor_chat_id)
 
     async def feedback(self, case_no: str, resident_chat_id: int, score: int, comment: str = "") -> None:
         if not 1 <= score <= 5:
@@ -679,12 +685,11 @@ class CaseService(ClockedService):
 
     async def add_attachment(self, case_no: str, actor_chat_id: int, file_id: str, kind: str) -> None:
         case = await self._case(case_no)
-        if not await self._is_complainant(actor_chat_id, case):
-            await self._require_handler(case, actor_chat_id, "add files to this case")
+        actor = await self._require_complainant_or_handler(case, actor_chat_id, "add files to this case")
         if kind not in ATTACHMENT_KINDS or not file_id:
             raise InvalidInput("attachment", f"kind must be one of {', '.join(ATTACHMENT_KINDS)}")
         self.session.add(AttachmentIn_to_row(AttachmentIn(file_id, kind), self.clock.now(), case.id))
-        await self._router().event(case, f"chat:{actor_chat_id}", "attachment_added", kind)
+        await self._router().event(case, actor, "attachment_added", kind)
 
     # -- reading, with the access rules ----------------------------------------------------------
 

@@ -125,7 +125,9 @@ async def test_urgent_cases_alert_the_duty_staff(db: Db) -> None:
     assert alerted == {9000, COORD_QSC}
     await open_case(db, "其他", address="z")
     async with db.sessions() as session:
-        await db.services(session).cases.mark_urgent("QSC-202611-0002", MEDIATOR_A, "对方扬言动手")
+        with pytest.raises(AccessDenied):
+            await db.services(session).cases.mark_urgent("QSC-202611-0002", MEDIATOR_B, "x")
+        await db.services(session).cases.mark_urgent("QSC-202611-0002", RESIDENT, "对方扬言动手")
         await session.commit()
     assert len(await notifications(db, "urgent_case")) == 4
 
