@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from intake.cases import AttachmentIn, Respondent
-from intake.errors import AccessDenied, NotFound
+from intake.errors import AccessDenied, InvalidInput, NotFound
 from intake.models import Case, CaseParty, Notification, Resident
 from intake.privacy import PiiMaskingFilter, mask_id_number, mask_phone, mask_pii
 from tests.intake.conftest import (
@@ -121,3 +121,19 @@ def test_the_logging_filter_masks_messages_and_arguments(caplog: pytest.LogCaptu
         logger.info("id 330102198001011234")
     assert "13812345678" not in caplog.text and "138****5678" in caplog.text
     assert "330102198001011234" not in caplog.text
+
+
+async def test_files_are_added_by_the_complainant_or_the_handler_only(db: Db) -> None:
+    await seeded(db)
+    case_no = await open_case(db)
+    async with db.sessions() as session:
+        cases = db.services(session).cases
+        await cases.add_attachment(case_no, RESIDENT, "voice-1", "voice")
+        with pytest.raises(AccessDenied):
+            await cases.add_attachment(case_no, STRANGER, "x", "photo")
+        with pytest.raises(InvalidInput):
+            await cases.add_attachment(case_no, RESIDENT, "x", "sticker")
+        await session.commit()
+        view = await cases.show(case_no, RESIDENT)
+    assert view.attachments == [{"file_id": "voice-1", "kind": "voice"}]
+    assert view.events[-1]["actor"] == f"resident:{RESIDENT}"
