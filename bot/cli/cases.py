@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -31,6 +31,22 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.
 
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _show_one(view: Any, as_json: bool, line: str) -> None:
+    """One result: its JSON object with --json, else one human line."""
+    if as_json:
+        _echo_json(view.to_dict())
+    else:
+        typer.echo(line)
+
+
+def _show_many(views: Sequence[Any], as_json: bool, key: str, line: Callable[[Any], str]) -> None:
+    if as_json:
+        _echo_json({key: [v.to_dict() for v in views]})
+        return
+    for v in views:
+        typer.echo(line(v))
 
 
 def _run(work: Callable[[Services], Awaitable[T]], *, commit: bool = True) -> T:
@@ -89,23 +105,23 @@ def communities_add(
             code, name, level=level, parent_code=parent, grid_worker_chat_id=grid_worker_chat_id
         )
     )
-    if as_json:
-        _echo_json(view.to_dict())
-    else:
-        typer.echo(
-            f"added {view.level} {view.code} {view.name}" + (f" under {view.parent}" if view.parent else "")
-        )
+    _show_one(
+        view,
+        as_json,
+        f"added {view.level} {view.code} {view.name}" + (f" under {view.parent}" if view.parent else ""),
+    )
 
 
 @communities_app.command("list")
 def communities_list(as_json: JsonOption = False) -> None:
     """List every community."""
     views = _run(lambda s: s.communities.list(), commit=False)
-    if as_json:
-        _echo_json({"communities": [v.to_dict() for v in views]})
-        return
-    for v in views:
-        typer.echo(f"{v.code:<12} {v.level:<8} {v.name}  parent={v.parent or '-'}")
+    _show_many(
+        views,
+        as_json,
+        "communities",
+        lambda v: f"{v.code:<12} {v.level:<8} {v.name}  parent={v.parent or '-'}",
+    )
 
 
 @staff_app.command("add")
@@ -118,20 +134,13 @@ def staff_add(
 ) -> None:
     """Add a coordinator (调委会 / 矛调中心 / 共享法庭 liaison), grid worker or duty staff member."""
     view = _run(lambda s: s.communities.add_staff(chat_id, name, role=role, community_code=community))
-    if as_json:
-        _echo_json(view.to_dict())
-    else:
-        typer.echo(f"added {view.role} {view.name} for {view.community}")
+    _show_one(view, as_json, f"added {view.role} {view.name} for {view.community}")
 
 
 @staff_app.command("list")
 def staff_list(as_json: JsonOption = False) -> None:
     views = _run(lambda s: s.communities.list_staff(), commit=False)
-    if as_json:
-        _echo_json({"staff": [v.to_dict() for v in views]})
-        return
-    for v in views:
-        typer.echo(f"{v.community:<12} {v.role:<12} {v.name} chat={v.chat_id}")
+    _show_many(views, as_json, "staff", lambda v: f"{v.community:<12} {v.role:<12} {v.name} chat={v.chat_id}")
 
 
 @mediators_app.command("add")
@@ -152,10 +161,9 @@ def mediators_add(
             chat_id, name, communities=community, specialties=specialty or [], capacity=capacity, level=level
         )
     )
-    if as_json:
-        _echo_json(view.to_dict())
-    else:
-        typer.echo(f"added mediator {view.name} (level {view.level}) for {', '.join(view.communities)}")
+    _show_one(
+        view, as_json, f"added mediator {view.name} (level {view.level}) for {', '.join(view.communities)}"
+    )
 
 
 @mediators_app.command("list")
@@ -164,14 +172,15 @@ def mediators_list(
 ) -> None:
     """List mediators with their current load."""
     views = _run(lambda s: s.mediators.list(community), commit=False)
-    if as_json:
-        _echo_json({"mediators": [v.to_dict() for v in views]})
-        return
-    for v in views:
-        typer.echo(
+    _show_many(
+        views,
+        as_json,
+        "mediators",
+        lambda v: (
             f"{v.name:<8} L{v.level} {v.status:<8} load {v.open_cases}/{v.capacity} "
             f"{','.join(v.communities)} {','.join(v.specialties) or '(all categories)'}"
-        )
+        ),
+    )
 
 
 @mediators_app.command("status")
@@ -182,10 +191,7 @@ def mediators_status(
 ) -> None:
     """Put a mediator on leave (no new offers) or back to active."""
     view = _run(lambda s: s.mediators.set_status(chat_id, status))
-    if as_json:
-        _echo_json(view.to_dict())
-    else:
-        typer.echo(f"{view.name} is now {view.status}")
+    _show_one(view, as_json, f"{view.name} is now {view.status}")
 
 
 @cases_app.command("open")
@@ -302,10 +308,7 @@ def cases_export(
 def cases_tick(as_json: JsonOption = False) -> None:
     """Run the clocks once: offer timeouts, reminders, overdue escalation, 司法确认 and 回访."""
     report = _run(lambda s: s.tick())
-    if as_json:
-        _echo_json(report.to_dict())
-    else:
-        typer.echo(", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.to_dict().items()))
+    _show_one(report, as_json, ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in report.to_dict().items()))
 
 
 def register(app: typer.Typer) -> None:
