@@ -161,7 +161,9 @@ class CommunityService:
         )
         return [CommunityView(r.code, r.name, r.level, code, r.grid_worker_chat_id) for r in rows]
 
-    async def add_staff(self, chat_id: int, name: str, *, role: str, community_code: str) -> StaffView:
+    async def add_staff(
+        self, chat_id: int, name: str, *, role: str = "coordinator", community_code: str
+    ) -> StaffView:
         if role not in STAFF_ROLES:
             raise InvalidInput("role", f"must be one of {', '.join(STAFF_ROLES)}")
         community = await community_by_code(self.session, community_code)
