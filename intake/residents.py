@@ -20,6 +20,7 @@ from intake.models import (
     Feedback,
     HazardReport,
     Notification,
+    Recusal,
     Resident,
     Suggestion,
 )
@@ -40,7 +41,6 @@ class DeletionReport:
 
 
 class ResidentService(ClockedService):
-
     async def _row(self, chat_id: int) -> Resident | None:
         return await self.session.scalar(select(Resident).where(Resident.chat_id == chat_id))
 
@@ -177,6 +177,11 @@ class ResidentService(ClockedService):
             )
             await self.session.execute(
                 update(CaseEvent).where(CaseEvent.actor == f"resident:{chat_id}").values(actor="resident")
+            )
+            await self.session.execute(
+                update(Recusal)
+                .where(Recusal.requested_by == f"resident:{chat_id}")
+                .values(requested_by="resident")
             )
             await self.session.execute(
                 update(Feedback).where(Feedback.case_id.in_(case_ids)).values(comment="")

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from intake.cases import AttachmentIn, Respondent
 from intake.errors import AccessDenied, InvalidInput, NotFound
-from intake.models import Case, CaseParty, Notification, Resident
+from intake.models import Case, CaseParty, Notification, Recusal, Resident
 from intake.privacy import PiiMaskingFilter, mask_id_number, mask_phone, mask_pii
 from tests.intake.conftest import (
     COORD_QSC,
@@ -76,6 +76,7 @@ async def test_deletion_keeps_an_anonymised_record(db: Db) -> None:
         svc = db.services(session)
         await svc.participation.submit_report(RESIDENT, "桥栏杆断了", latitude=30.1, longitude=120.2)
         await svc.chat_states.set_data("k", {"draft": "x"}, chat_id=RESIDENT)
+        await svc.cases.recuse(case_no, RESIDENT, MEDIATOR_A, "是对方亲戚")
         report = await svc.residents.delete_data(RESIDENT)
         await session.commit()
     assert report.cases_anonymised == 1 and report.cases_withdrawn == 1 and report.chat_states == 1
@@ -98,7 +99,8 @@ async def test_deletion_keeps_an_anonymised_record(db: Db) -> None:
         )
         assert await session.scalar(select(func.count()).select_from(Resident)) == 1  # RESIDENT_2 remains
         view = await svc.cases.show_admin(case_no)
-        assert all(str(RESIDENT) not in e["actor"] for e in view.events)
+        assert all(str(RESIDENT) not in e["actor"] and not e["note"] for e in view.events)
+        assert await session.scalar(select(Recusal.requested_by)) == "resident"
         assert await svc.chat_states.get("k") is None
         stats = await svc.stats.summary()
         assert stats.by_state == {"withdrawn": 1}
