@@ -1,0 +1,115 @@
+"""The answer composed from retrieved text alone (no language model): lead, quotes, steps, disclaimer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from knowledge.answers.model import Citation, ReplacedLaw
+from knowledge.answers.quoting import select_quote
+from knowledge.answers.settings import AnswerSettings
+from knowledge.units import Hit, UnitKind, UnitStatus
+from prompts import t
+
+NEXT_STEPS = ("step_talk", "step_case", "step_12348", "step_court")
+
+
+def select_citations(hits: Sequence[Hit], question: str, settings: AnswerSettings) -> list[Citation]:
+    """The hits worth quoting: in force, strong enough, close to the best one, at most a few.
+
+    An FAQ or 普法 hit at the top answers on its own; law and rule articles are quoted together.
+    """
+    current = [h for h in hits if h.unit.status == UnitStatus.IN_FORCE]
+    if not current or current[0].score < settings.min_score:
+        return []
+    best = current[0]
+    if best.unit.kind in (UnitKind.FAQ, UnitKind.PROSE):
+        return [to_citation(best, question, settings)]
+    floor = max(settings.min_score, best.score * settings.relative_margin)
+    chosen = [
+        h for h in current if h.unit.kind in (UnitKind.LAW, UnitKind.RULES) and (h.score >= floor or h.exact)
+    ]
+    return [to_citation(h, question, settings) for h in chosen[: settings.max_citations]]
+
+
+def to_citation(hit: Hit, question: str, settings: AnswerSettings) -> Citation:
+    unit = hit.unit
+    if unit.kind in (UnitKind.LAW, UnitKind.RULES):
+        quote = select_quote(unit.text, question, settings.quote_chars).text
+    else:
+        quote = unit.text.strip()
+    meta = unit.meta or {}
+    return Citation(
+        id=unit.id,
+        law=unit.doc_title,
+        article=unit.label or "",
+        quote=quote,
+        score=round(float(hit.score), 4),
+        kind=str(unit.kind),
+        adopted_on=_str_or_none(meta.get("adopted_on")),
+        version=_str_or_none(meta.get("version")),
+        source=unit.source,
+    )
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value in (None, "") else str(value)
+
+
+def reference(citation: Citation, lang: str) -> str:
+    """《青山村村规民约》第五条（2024-03-15通过，版本：2）, or 《…民法典》第二百九十六条."""
+    ref = citation.reference
+    if citation.kind == UnitKind.RULES and citation.adopted_on:
+        key = "answers.rule_meta" if citation.version else "answers.rule_meta_date"
+        ref += t(key, lang, adopted_on=citation.adopted_on, version=citation.version or "")
+    return ref
+
+
+def lead_refs(citations: Sequence[Citation]) -> str:
+    """《中华人民共和国民法典》第二百九十六条、第二百八十八条 and 《物业管理条例》第七条: grouped by law."""
+    by_law: dict[str, list[str]] = {}
+    for c in citations:
+        by_law.setdefault(c.law, []).append(c.article)
+    return "，".join(f"《{law}》" + "、".join(a for a in articles if a) for law, articles in by_law.items())
+
+
+def replaced_notice(replaced: Sequence[ReplacedLaw], lang: str) -> list[str]:
+    return [t("answers.replaced", lang, old=r.old, new=r.new, on=r.on) for r in replaced]
+
+
+def next_steps(lang: str) -> list[str]:
+    return [t(f"answers.{key}", lang) for key in NEXT_STEPS]
+
+
+def steps_block(steps: Sequence[str], lang: str) -> str:
+    lines = [t("answers.next_steps_title", lang)]
+    lines += [f"{i}. {step}" for i, step in enumerate(steps, 1)]
+    return "\n".join(lines)
+
+
+def compose(
+    question: str, citations: Sequence[Citation], replaced: Sequence[ReplacedLaw], lang: str = "zh"
+) -> tuple[str, list[str]]:
+    """(answer text, next steps) from the chosen citations. Paragraphs are separated by blank lines."""
+    blocks = replaced_notice(replaced, lang)
+    steps = next_steps(lang)
+    first = citations[0]
+    if first.kind in (UnitKind.FAQ, UnitKind.PROSE):
+        blocks.append(t("answers.faq_lead", lang) if first.kind == UnitKind.FAQ else "")
+        blocks.append(first.quote)
+        blocks.append(
+            t(
+                "answers.faq_source" if first.kind == UnitKind.FAQ else "answers.prose_source",
+                lang,
+                title=first.law,
+            )
+        )
+        steps = steps[1:3]
+    else:
+        only_rules = all(c.kind == UnitKind.RULES for c in citations)
+        blocks.append(
+            t("answers.lead_rules" if only_rules else "answers.lead", lang, refs=lead_refs(citations))
+        )
+        blocks += [t("answers.quote", lang, ref=reference(c, lang), quote=c.quote) for c in citations]
+    blocks.append(steps_block(steps, lang))
+    blocks.append(t("common.disclaimer", lang))
+    return "\n\n".join(b for b in blocks if b), steps
