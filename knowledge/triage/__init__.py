@@ -6,6 +6,14 @@ from knowledge.triage.settings import TriageSettings
 from knowledge.triage.urgent import URGENT_PATTERNS, Danger, find_urgent
 
 __all__ = [
-    "CATEGORIES", "INTENTS", "URGENT_PATTERNS", "Classifier", "Danger", "Triage", "TriageSettings",
-    "classify", "default_classifier", "find_urgent",
+    "CATEGORIES",
+    "INTENTS",
+    "URGENT_PATTERNS",
+    "Classifier",
+    "Danger",
+    "Triage",
+    "TriageSettings",
+    "classify",
+    "default_classifier",
+    "find_urgent",
 ]

@@ -114,8 +114,9 @@ class Classifier:
             return Triage("urgent", category, True, 1.0, tuple(matched), dangers, scores=fused)
         if votes and votes.intents["urgent"] >= URGENT_VOTE_THRESHOLD:
             matched.append("urgent:neighbours")
-            return Triage("urgent", category, True, votes.intents["urgent"], tuple(matched), ("unknown",),
-                          scores=fused)
+            return Triage(
+                "urgent", category, True, votes.intents["urgent"], tuple(matched), ("unknown",), scores=fused
+            )
         candidates = {k: v for k, v in fused.items() if k != "urgent"}
         intent = max(candidates, key=lambda k: candidates[k])
         total = sum(candidates.values())

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from knowledge.triage.normalize import compact
+from knowledge.triage.normalize import compact, normalize
 
 
 class Danger(StrEnum):
@@ -41,8 +41,8 @@ def _p(name: str, danger: Danger, pattern: str, *examples: str) -> UrgentPattern
 _HARMLESS = re.compile(
     r"打死(我|他|她|你)?也不|想死(你|我了|你们)|笑死|气死我了|累死|热死|冷死|饿死|困死|烦死|吵死|"
     r"臭死|忙死|美死|馋死|丑死|急死|杀价|杀毒|杀虫|杀猪|杀鸡|杀鱼|杀青|秒杀|砍价|砍树|砍柴|"
-    r"火锅|火车|火腿|火柴|(?<![着起失大])火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
-    r"电脑中毒|手机中毒|打电话|打(他|她|我|你)(的)?电话|打官司|打工|打扫|打牌|打麻将|打针|打听|打算|打车|"
+    r"火灾(补偿|赔偿|保险|险)|火锅|火车|火腿|火柴|(?<![着起失大])火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
+    r"电脑中毒|手机中毒|打电话|打(他|她|我|你)(的)?(电话|手机|微信)|打官司|打工|打扫|打牌|打麻将|打针|打听|打算|打车|"
     r"打印|打开|打扰|打招呼|打理|打字|打折|打卡|打款|打钱|打欠条|打井|打农药|打疫苗|打游戏|打篮球|打球"
 )
 
@@ -61,7 +61,7 @@ URGENT_PATTERNS: tuple[UrgentPattern, ...] = (
         "not_want_to_live",
         Danger.SELF_HARM,
         r"不想活|活不下去|活不成了|活着(没|有什么)意思|活够了|不如死了|死了算了|死了一了百了|一了百了|"
-        r"(我|俺)(想|要|准备|打算)死|想去死|让我死|我去死|还不如去死|没脸活",
+        r"(我|俺)(想|要|准备|打算)死|不想拖累|想去死|让我死|我去死|还不如去死|没脸活",
         "我真的不想活了",
         "日子活不下去了",
         "活着没意思",
@@ -81,7 +81,7 @@ URGENT_PATTERNS: tuple[UrgentPattern, ...] = (
         "poison_self",
         Danger.SELF_HARM,
         r"喝(了)?(农)?药|喝(了)?敌敌畏|喝百草枯|吞(了)?.{0,4}(安眠药|药)|吃(了)?(一(整)?瓶|好多|很多)?安眠药|"
-        r"喝(了)?老鼠药|吃(了)?老鼠药|农药.{0,6}(喝|吞|吃)",
+        r"喝(了)?老鼠药|吃(了)?老鼠药|农药.{0,12}(喝|吞|吃)",
         "我妈喝农药了",
         "他吞了一瓶安眠药",
         "她吃了很多安眠药",
@@ -102,7 +102,7 @@ URGENT_PATTERNS: tuple[UrgentPattern, ...] = (
         Danger.VIOLENCE,
         r"(正在|在|又在|还在)(打|殴打|揍)(人|我|她|他|孩子|老人|我妈|我爸)|打人(了|啦)|打起来了|"
         r"往死里打|被打得?(出血|流血|住院|昏|晕|站不起来)|打得?(满脸|满身|头破)(是)?血|动手打(人|我|她|他)|"
-        r"(老公|丈夫|男人|儿子|他)(又)?(打|揍)(我|她)|(被|又|在|正在|一直|天天)家暴|家暴(我|她|孩子)|掐(住)?(我的?|她的?|他的?)?脖子|救救(我|我们|孩子)",
+        r"(老公|丈夫|男人|儿子|他)(又)?(打|揍)(我|她)|(打|揍|踢)(我|她|孩子)|躲在(厕所|屋里|房间|柜子|邻居家)|(被|又|在|正在|一直|天天)家暴|家暴(我|她|孩子)|掐(住)?(我的?|她的?|他的?)?脖子|救救(我|我们|孩子)",
         "他正在打我",
         "外面打起来了",
         "他往死里打",
@@ -133,7 +133,7 @@ URGENT_PATTERNS: tuple[UrgentPattern, ...] = (
         "weapon",
         Danger.WEAPON,
         r"(拿|提|举|拎|掏|抄|挥)(着|出|起)?(了)?(一把)?(菜刀|刀|斧头|斧子|锄头|铁锹|棍子|木棍|铁棍|砖头|枪|匕首|镰刀|农药|汽油)|"
-        r"(持|动)刀|刀子|动刀|捅(了|伤|人|我|他|她)|砍(了|伤|人|我|他|她|死)|枪|炸药|炸弹|雷管|泼汽油|浇汽油",
+        r"(持|动)刀|刀子|动刀|捅(了|伤|人|我|他|她)|砍(伤|人|我|他|她|死)|砍了(我|他|她|人|一刀)|枪|炸药|炸弹|雷管|泼汽油|浇汽油",
         "他拿着菜刀",
         "邻居提着斧头过来了",
         "他动刀子了",
@@ -242,8 +242,8 @@ class UrgentMatch:
 
 def find_urgent(text: str) -> list[UrgentMatch]:
     """Every urgent pattern that matches ``text``, after removing harmless idioms."""
-    flat = compact(text)
-    flat_safe = _HARMLESS.sub("〇", flat)
+    # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们".
+    flat_safe = compact(_HARMLESS.sub("丨", normalize(text)))
     matches: list[UrgentMatch] = []
     for pattern in URGENT_PATTERNS:
         found = pattern.regex.search(flat_safe)
