@@ -14,7 +14,7 @@ if [ -n "$_heshi_pg_bin" ]; then
     if ! "$_heshi_pg_bin/pg_isready" -q -h 127.0.0.1 -p "$_heshi_pg_port"; then
         rm -rf "$_heshi_pg_dir"; mkdir -p "$_heshi_pg_dir"
         [ "$(id -u)" = 0 ] && chown postgres "$_heshi_pg_dir"
-        _heshi_pg_run "$_heshi_pg_bin/initdb -q -A trust -U heshi -D $_heshi_pg_dir/data" >/dev/null
+        _heshi_pg_run "$_heshi_pg_bin/initdb -A trust -U heshi -D $_heshi_pg_dir/data" >/dev/null || echo "pg_test_server: initdb failed" >&2
         _heshi_pg_run "$_heshi_pg_bin/pg_ctl -s -w -D $_heshi_pg_dir/data -l $_heshi_pg_dir/log \
             -o '-h 127.0.0.1 -p $_heshi_pg_port -k $_heshi_pg_dir -c fsync=off -c max_connections=200' start"
     fi

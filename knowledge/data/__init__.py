@@ -1,0 +1,1 @@
+"""Labelled data shipped with the product (intent examples for triage)."""
