@@ -34,7 +34,18 @@ from prompts import t
 
 log = logging.getLogger(__name__)
 
-DANGER_ORDER = ("self_harm", "violence", "weapon", "threat", "fire", "gas", "medical", "abduction", "unknown")
+DANGER_ORDER = (
+    "self_harm",
+    "violence",
+    "weapon",
+    "threat",
+    "fire",
+    "gas",
+    "medical",
+    "abduction",
+    "missing",
+    "unknown",
+)
 
 
 class Assistant:

@@ -135,6 +135,15 @@ _EMOJI_WORDS = {
 # Homophones, typos and euphemisms that input methods and the internet produce, mapped to the word
 # the rules know. Each left side is rare enough in ordinary messages that rewriting it is safe.
 _SPELLINGS = (
+    ("勿想活", "不想活"),
+    ("弗想活", "不想活"),
+    ("覅活", "不想活"),
+    ("救明", "救命"),
+    ("块来", "快来"),
+    ("快点来人", "快来人"),
+    ("拿到要", "拿刀要"),
+    ("坎我", "砍我"),
+    ("晕倒再", "晕倒在"),
     ("紫砂", "自杀"),
     ("自刹", "自杀"),
     ("自沙", "自杀"),

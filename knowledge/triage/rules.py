@@ -38,20 +38,29 @@ _SUGGESTION = re.compile(
     r"建议|提议|提个意见|提点意见|意见和建议|希望(村里|社区|村委|居委|政府|物业|能|可以|多|早日|尽快|增加|组织)|"
     r"能不能(在|给|多|组织|装|修|建|开|办|安排)|可不可以(在|给|多|组织|装|修|建|开|办|安排)|"
     r"要是能.{0,20}就好了|最好(能|可以)|应该(多|在|给|组织|增加|装|建)|增设|加装|多装|多建|多安排|多组织|"
-    r"搞个|办个|建个|开个.{0,6}(班|活动|课)|呼吁|倡议"
+    r"搞个|办个|建个|开个.{0,6}(班|活动|课)|呼吁|倡议|希望.{0,12}(能|可以|改)|能不能(设|搞|放|在|把|改)|"
+    r"可以(修|建|设|搞|办|开|放)(一|个)|我觉得.{0,16}应该|意见箱"
 )
 _REPORT = re.compile(
     r"路灯.{0,4}(坏|不亮|灭)|灯.{0,3}(坏了|不亮)|井盖|窨井|下水道|堵(塞|住)了|积水|污水|臭水|漏水|(电线|电缆).{0,4}(垂|掉|断|裸露|乱拉)|"
     r"飞线充电|楼道.{0,6}(充电|堆|杂物)|消防通道.{0,4}(堵|占|停)|偷倒|乱倒|乱扔|乱堆|倾倒|垃圾.{0,6}(没人|没清|成堆|堆)|"
     r"焚烧|烧秸秆|烧垃圾|塌(了|方)|坍塌|裂缝|危房|开裂|树.{0,4}(倒|断|歪)|倒了一棵|坑|破损|损坏.{0,4}(路|桥|栏杆)|"
     r"隐患|安全问题|野狗|流浪狗|马蜂窝|蛇|违建|违章搭建|私搭乱建|占道经营|噪音扰民|排污|偷排|黑烟|"
-    r"反映(一个|个|一下)?(问题|情况)|举报|报修|没人管|好几天了.{0,10}(没|还)"
+    r"反映(一个|个|一下)?(问题|情况)|举报|报修|没人管|好几天了.{0,10}(没|还)|(螺丝|盖子|栏杆|扶手|护栏).{0,3}(掉|断|松|坏)|"
+    r"很危险|没有(栏杆|护栏|路灯|盖子)|门禁.{0,3}坏|监控.{0,3}坏|三无|病死|野猪|火药|烟花爆竹|液化气罐|油垢|烧垃圾|"
+    r"烟很大|配电(箱|房)|变压器|(坏了|断了|掉了)(一个月|好几天|很久|半个月|几天)"
 )
 _DISPUTE = re.compile(
     r"纠纷|矛盾|吵架|吵起来|闹翻|打官司|起诉|告(他|她|他们|她们)|不讲理|欺负|霸占|占(了)?(我|我们|我家)|"
     r"欠(我|钱|款|工资|薪)|不还|不给(钱|工资|赔|退)|拖欠|赖账|不认账|不赔|不退|要回|讨回|赔偿|调解|"
     r"不管(我|老人|父母|孩子)|不养|不赡养|离婚|分家|争(遗产|房|地)|抢(地|房)|堵(了)?(我|我家|路|门)|挡(了)?(我|路|光)|"
     r"邻居.{0,12}(不|总|老|天天|又)|他们家|对方|协商不成|谈不拢|说不通|没办法|气人|太过分|受不了"
+)
+
+_OWN = re.compile(r"我|俺|咱|我家|我们|自家|阿拉|侬")
+_PARTY = re.compile(
+    r"他|她|对方|邻居|老板|物业|公司|商家|单位|厂|包工头|工头|房东|租客|楼上|楼下|隔壁|对门|儿子|女儿|老公|老婆|"
+    r"丈夫|妻子|媳妇|婆婆|公公|兄弟|姐妹|哥|弟|姐|妹|村委|开发商|店|卖家|快递|司机|人家"
 )
 
 _CATEGORY_WORDS: dict[str, tuple[str, ...]] = {
@@ -272,7 +281,11 @@ def score_rules(flat: str) -> RuleScores:
             matched.append(name)
     cats = category_scores(flat)
     best_cat, hits = max(cats.items(), key=lambda kv: kv[1])
-    if hits and scores["dispute"] == 0 and scores["report"] == 0 and scores["suggestion"] == 0:
-        # A concrete conflict topic with no other signal leans towards a dispute.
+    personal = bool(_OWN.search(flat) and _PARTY.search(flat))
+    if scores["question"] and not personal:
+        # A general question ("离婚冷静期是多少天") names a conflict topic but no conflict of one's own.
+        scores["dispute"] *= 0.4
+    elif hits and personal and not (scores["dispute"] or scores["report"] or scores["suggestion"]):
+        # The writer, a counterpart and a conflict topic: leans towards a dispute.
         scores["dispute"] = 0.3
     return RuleScores(scores, best_cat if hits else None, hits, tuple(matched))

@@ -16,8 +16,8 @@ class TriageSettings(BaseSettings):
     )
     examples: Path | None = None  # labelled examples (jsonl); default: the ones shipped with heshi
     use_embeddings: bool = True  # False: rules only (no model load)
-    k: int = Field(default=7, ge=1, le=50)  # neighbours that vote
-    embedding_weight: float = Field(default=0.6, ge=0.0, le=1.0)  # share of the neighbours in the fusion
+    k: int = Field(default=11, ge=1, le=50)  # neighbours that vote
+    embedding_weight: float = Field(default=0.5, ge=0.0, le=1.0)  # share of the neighbours in the fusion
 
     @property
     def cache_dir(self) -> Path:
