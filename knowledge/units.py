@@ -99,6 +99,12 @@ class DocumentError(Exception):
         self.source = source
         self.reason = reason
 
+    @property
+    def code(self) -> str:
+        """The short machine code that starts the reason (``encrypted_pdf``, ``empty``, …)."""
+        head, sep, _ = self.reason.partition(":")
+        return head.strip() if sep and head.strip().isidentifier() else "error"
+
 
 @dataclass(frozen=True, slots=True)
 class Hit:

@@ -1,0 +1,199 @@
+"""Village rules and residents'/owners' conventions (村规民约, 居民公约, 管理规约).
+
+Articles are 第X条 or numbered items (一、 / 1. / （1）); 第X章 lines and markdown headings give the
+path. A rules document belongs to one community: without a community code it is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from knowledge.parsing.dates import DATE_RE, normalise_date, parse_date
+from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.structure import (
+    Block,
+    Matcher,
+    Section,
+    arabic_item_start,
+    article_start,
+    blocks_from_lines,
+    check_numbering,
+    chunk_paragraphs,
+    clean_line,
+    cn_item_start,
+    group_sections,
+    paren_item_start,
+    split_title,
+    unit_keys,
+)
+from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
+
+RULES_TITLE_RE = re.compile(r"村规民约|居民公约|管理规约|业主公约|自治章程|村民公约|社区公约|临时管理规约")
+COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+_ASSEMBLY = (r"(?:村民代表会议|村民会议|居民代表会议|居民会议|业主大会|业主代表大会"
+             r"|成员代表大会|成员大会|职工代表大会)")
+_ADOPTED_AFTER_DATE = re.compile(
+    rf"(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?(?P<by>{_ASSEMBLY})[^。\n]{{0,12}}?通过")
+_ADOPTED_BEFORE_DATE = re.compile(
+    rf"(?P<by>{_ASSEMBLY})[^。\n]{{0,6}}?(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?通过")
+_VERSION_RES = (
+    re.compile(r"[（(]\s*(?P<v>\d{4}\s*年\s*(?:修订|修正|修改)版?)\s*[)）]"),
+    re.compile(r"(?P<v>第[一二三四五六七八九十0-9]+版)"),
+    re.compile(r"版本\s*[:：]\s*(?P<v>[^\s，。]+)"),
+)
+_STYLES: tuple[tuple[str, Matcher], ...] = (
+    ("article", article_start), ("cn", cn_item_start),
+    ("arabic", arabic_item_start), ("paren", paren_item_start),
+)
+PASSAGE_CHARS = 500
+
+
+def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
+    community = _community(source, meta)
+    title, lines = _title(source, meta)
+    detected = detect_adoption(source.text)
+    merged = {**detected, **meta}
+    for key in ("adopted_on", "effective_on"):
+        if key in merged:
+            merged[key] = normalise_date(merged[key])
+    if "version" in merged:
+        merged["version"] = str(merged["version"])
+    merged["community"] = community
+
+    def any_start(line: str) -> bool:
+        return any(matcher(line) for _, matcher in _STYLES)
+
+    blocks = blocks_from_lines(lines, plain_headings=True, hard_wrapped=source.hard_wrapped,
+                               starts_unit=any_start)
+    starts, blocks = _choose_style(blocks)
+    warnings: list[str] = []
+    pieces: list[tuple[float, str, str | None, int | None, tuple[str, ...], str]] = []
+    if starts is None:
+        loose, articles = group_sections(blocks, lambda _line: None)
+        warnings.append("no numbered articles found; split into passages")
+    else:
+        loose, articles = group_sections(blocks, starts)
+        if starts is not article_start:
+            loose += _closing_notes(articles)
+        runs = _numbering_runs(articles)
+        for index, run in enumerate(runs, start=1):
+            warnings += check_numbering(run)
+            prefix = f"{index}." if len(runs) > 1 else ""
+            pieces += [(a.line, prefix + key, a.label, a.number, a.path, a.text)
+                       for a, key in zip(run, unit_keys(run), strict=True)]
+    for section in loose:
+        for part, chunk in enumerate(chunk_paragraphs(section.paragraphs, max_chars=PASSAGE_CHARS)):
+            pieces.append((section.line + part / 100, "", None, None, section.path, chunk))
+    if not pieces:
+        raise fail(source.path, "empty", "no rule text found")
+    pieces.sort(key=lambda piece: piece[0])
+    unit_meta = flat_meta(merged)
+    units = tuple(
+        Unit(id=f"rules/{community}/{title}/{key or f'note-{n}'}", kind=UnitKind.RULES, doc_title=title,
+             text=text, path=path, label=label, number=number, scope=community, source=str(source.path),
+             meta=dict(unit_meta))
+        for n, (_, key, label, number, path, text) in enumerate(pieces, start=1)
+    )
+    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=units, scope=community,
+                    meta=merged, warnings=tuple(warnings))
+
+
+def _community(source: SourceText, meta: dict[str, Any]) -> str:
+    scope = meta.get("scope")
+    value = meta.get("community") or (scope if scope and scope != NATIONAL_SCOPE else None)
+    if not value:
+        raise fail(source.path, "no_community",
+                   "village rules need a community code: pass --community CODE, or put 'community: CODE' "
+                   f"in the front matter or in {source.path.name}.meta.yaml")
+    code = str(value).strip()
+    if not COMMUNITY_CODE_RE.match(code):
+        raise fail(source.path, "bad_metadata", f"community code {code!r} must be letters, digits, - or _")
+    return code
+
+
+def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:
+    """Title from metadata, the markdown H1, or a short first line naming the rules."""
+    h1, lines = split_title(source.lines)
+    if meta.get("title"):
+        return str(meta["title"]), lines
+    if h1:
+        return h1, lines
+    for index, raw in enumerate(lines):
+        line = clean_line(raw)
+        if not line:
+            continue
+        if len(line) <= 40 and not line.endswith(("。", "；", "，", "：")) and not article_start(line) \
+                and not cn_item_start(line):
+            return re.sub(r"\s+", "", line), lines[index + 1:]
+        break
+    return source.path.stem, lines
+
+
+_CLOSING = re.compile(r"^本(?:村规民约|居民公约|村民公约|管理规约|公约|规约|约定|章程)")
+
+
+def _closing_notes(articles: list[Section]) -> list[Section]:
+    """Move "本公约于…通过" paragraphs that trail a numbered item out of that item."""
+    notes: list[Section] = []
+    for article in articles:
+        for index, paragraph in enumerate(article.paragraphs[1:], start=1):
+            if _CLOSING.match(paragraph):
+                trailing = article.paragraphs[index:]
+                # placed just after its item (items start on whole line numbers)
+                notes.append(Section(None, None, None, article.path, trailing, article.line + 0.5))
+                del article.paragraphs[index:]
+                break
+    return notes
+
+
+def _numbering_runs(articles: list[Section]) -> list[list[Section]]:
+    """Items numbered afresh in each chapter (1. 2. | 1. 2. 3.) form one run per chapter."""
+    runs: list[list[Section]] = []
+    for article in articles:
+        restarts = runs and article.number == 1 and article.path != runs[-1][-1].path
+        if not runs or restarts:
+            runs.append([])
+        runs[-1].append(article)
+    return runs if all(run[0].number == 1 for run in runs) else [articles]
+
+
+def detect_adoption(text: str) -> dict[str, Any]:
+    """What the text says about itself: 经2024年3月15日村民会议表决通过 → adopted_on, adopted_by; version."""
+    found: dict[str, Any] = {}
+    for pattern in (_ADOPTED_AFTER_DATE, _ADOPTED_BEFORE_DATE):
+        match = pattern.search(text)
+        if match:
+            date = parse_date(match.group("date"))
+            if date:
+                found["adopted_on"] = date
+                found["adopted_by"] = match.group("by")
+                break
+    for pattern in _VERSION_RES:
+        version = pattern.search(text[:2000])
+        if version:
+            found["version"] = re.sub(r"\s+", "", version.group("v"))
+            break
+    return found
+
+
+def _choose_style(blocks: list[Block]) -> tuple[Matcher | None, list[Block]]:
+    """Pick the numbering that marks articles; 一、 lines above 1. items are chapter headings."""
+    counts = {name: sum(1 for b in blocks if not b.is_heading and matcher(b.text))
+              for name, matcher in _STYLES}
+    matchers = dict(_STYLES)
+    if counts["article"]:
+        return article_start, blocks
+    if counts["cn"] and counts["arabic"]:
+        cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
+        if all(_heading_like(start.rest) for start in cn_lines.values()):
+            promoted = [Block(b.text, 2, b.line) if b.line in cn_lines else b for b in blocks]
+            return arabic_item_start, promoted
+    for name in ("cn", "arabic", "paren"):
+        if counts[name] >= 2:
+            return matchers[name], blocks
+    return None, blocks
+
+
+def _heading_like(text: str) -> bool:
+    return len(text) <= 16 and not text.endswith(("。", "；", "，", "：", ".", ";"))
