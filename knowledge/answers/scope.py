@@ -12,11 +12,12 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
 import numpy as np
 import yaml
 
-from knowledge.triage.encoder import TextEncoder
+from knowledge.triage.encoder import TextEncoder, cached_encode
 from knowledge.triage.normalize import compact
 
 _RULES: dict[str, re.Pattern[str]] = {
@@ -99,8 +100,15 @@ def _examples() -> tuple[list[str], list[str], list[str]]:
 class ScopeDetector:
     """Rules first; then, for messages with no legal word, the nearest examples vote."""
 
-    def __init__(self, encoder: TextEncoder | None = None, k: int = 5, threshold: float = 0.6) -> None:
+    def __init__(
+        self,
+        encoder: TextEncoder | None = None,
+        k: int = 5,
+        threshold: float = 0.6,
+        cache_dir: Path | None = None,
+    ) -> None:
         self._encoder = encoder
+        self._cache_dir = cache_dir
         self._vectors: np.ndarray | None = None
         self.k = k
         self.threshold = threshold
@@ -121,7 +129,7 @@ class ScopeDetector:
         texts, labels, topics = _examples()
         if self._vectors is None:
             assert self._encoder is not None
-            self._vectors = self._encoder.encode(texts)
+            self._vectors = cached_encode(self._encoder, texts, self._cache_dir, "scope-examples")
         sims = self._vectors @ vector
         top = np.argsort(-sims)[: self.k]
         weights = np.exp((sims[top] - sims[top[0]]) / 0.02)

