@@ -37,12 +37,25 @@ _COMMENCEMENT = re.compile(r"自(\d{4}年\d{1,2}月\d{1,2}日)起施行")
 
 # Everyday short names people use for laws.
 ABBREVIATIONS: dict[str, str] = {
-    "民诉法": "民事诉讼法", "刑诉法": "刑事诉讼法", "行诉法": "行政诉讼法", "消法": "消费者权益保护法",
-    "消保法": "消费者权益保护法", "劳动法规": "劳动法", "劳合法": "劳动合同法", "土地法": "土地管理法",
-    "治安法": "治安管理处罚法", "治安处罚法": "治安管理处罚法", "交通法": "道路交通安全法",
-    "道交法": "道路交通安全法", "未保法": "未成年人保护法", "老年法": "老年人权益保障法",
-    "反家暴法": "反家庭暴力法", "土地承包法": "农村土地承包法", "调解法": "人民调解法",
-    "村组法": "村民委员会组织法", "居组法": "城市居民委员会组织法",
+    "民诉法": "民事诉讼法",
+    "刑诉法": "刑事诉讼法",
+    "行诉法": "行政诉讼法",
+    "消法": "消费者权益保护法",
+    "消保法": "消费者权益保护法",
+    "劳动法规": "劳动法",
+    "劳合法": "劳动合同法",
+    "土地法": "土地管理法",
+    "治安法": "治安管理处罚法",
+    "治安处罚法": "治安管理处罚法",
+    "交通法": "道路交通安全法",
+    "道交法": "道路交通安全法",
+    "未保法": "未成年人保护法",
+    "老年法": "老年人权益保障法",
+    "反家暴法": "反家庭暴力法",
+    "土地承包法": "农村土地承包法",
+    "调解法": "人民调解法",
+    "村组法": "村民委员会组织法",
+    "居组法": "城市居民委员会组织法",
 }
 
 
@@ -62,7 +75,7 @@ class Replacement:
 
 
 def strip_prc(title: str) -> str:
-    return title[len(PRC):] if title.startswith(PRC) and len(title) > len(PRC) else title
+    return title[len(PRC) :] if title.startswith(PRC) and len(title) > len(PRC) else title
 
 
 def normalise_title(title: str) -> str:
@@ -147,8 +160,12 @@ class StatuteRegistry:
 def default_registry() -> StatuteRegistry:
     raw = yaml.safe_load(resources.files("knowledge.data").joinpath("repealed.yaml").read_text("utf-8"))
     return StatuteRegistry(
-        Replacement(title=str(item["title"]), replaced_by=item.get("replaced_by"),
-                    on=str(item["replaced_on"]) if item.get("replaced_on") else None, basis=item.get("basis"))
+        Replacement(
+            title=str(item["title"]),
+            replaced_by=item.get("replaced_by"),
+            on=str(item["replaced_on"]) if item.get("replaced_on") else None,
+            basis=item.get("basis"),
+        )
         for item in raw
     )
 
@@ -175,16 +192,23 @@ def detect_repeals(documents: Iterable[Document]) -> list[Replacement]:
                 for title in _QUOTED_TITLE.findall(sentence):
                     if normalise_title(title) == own:
                         continue  # an older version of the same law: versions handle it
-                    found.append(Replacement(title=title, replaced_by=document.title, on=on,
-                                             basis=f"《{document.title}》{unit.label or ''}"))
+                    found.append(
+                        Replacement(
+                            title=title,
+                            replaced_by=document.title,
+                            on=on,
+                            basis=f"《{document.title}》{unit.label or ''}",
+                        )
+                    )
     return found
 
 
 def _as_of(document: Document) -> str:
     """The date of the text a document holds: its version date, else its latest header date."""
     meta = document.meta
-    return str(meta.get("version_date") or meta.get("amended") or meta.get("adopted_on")
-               or meta.get("adopted") or "")
+    return str(
+        meta.get("version_date") or meta.get("amended") or meta.get("adopted_on") or meta.get("adopted") or ""
+    )
 
 
 def _iso(text: str) -> str | None:
@@ -235,8 +259,9 @@ def apply_statuses(documents: Sequence[Document], registry: StatuteRegistry | No
         if document.kind in (UnitKind.LAW, UnitKind.RULES):
             groups[_group_key(document)].append(index)
     for members in groups.values():
-        ordered = sorted(members, key=lambda i: (_version_key(documents[i]), documents[i].source),
-                         reverse=True)
+        ordered = sorted(
+            members, key=lambda i: (_version_key(documents[i]), documents[i].source), reverse=True
+        )
         newest = documents[ordered[0]]
         for index in ordered[1:]:
             if _version_key(documents[index]) == _version_key(newest):
@@ -256,16 +281,19 @@ def _predates(document: Document, replacement: Replacement) -> bool:
     return not (as_of and replacement.on and as_of > replacement.on)
 
 
-def _with_status(document: Document, decided: tuple[UnitStatus, str | None, str | None] | None,
-                 seen_ids: set[str]) -> Document:
+def _with_status(
+    document: Document, decided: tuple[UnitStatus, str | None, str | None] | None, seen_ids: set[str]
+) -> Document:
     new_status, superseded_by, basis = decided or (UnitStatus.IN_FORCE, None, None)
     warnings = list(document.warnings)
     units = []
     for unit in document.units:
         unit_id = _unique(unit.id, seen_ids)
         if unit_id != unit.id and not any("already used" in w for w in warnings):
-            warnings.append(f"unit id {unit.id} is already used by another document (a copy of the same "
-                            "version?); this document's ids get a ~N suffix")
+            warnings.append(
+                f"unit id {unit.id} is already used by another document (a copy of the same "
+                "version?); this document's ids get a ~N suffix"
+            )
         changes: dict[str, Any] = {}
         if unit_id != unit.id:
             changes["id"] = unit_id
@@ -277,8 +305,9 @@ def _with_status(document: Document, decided: tuple[UnitStatus, str | None, str 
         meta["superseded_by"] = superseded_by
     if basis:
         meta["status_basis"] = basis
-    return dataclasses.replace(document, units=tuple(units), status=new_status, meta=meta,
-                               warnings=tuple(warnings))
+    return dataclasses.replace(
+        document, units=tuple(units), status=new_status, meta=meta, warnings=tuple(warnings)
+    )
 
 
 def _unique(unit_id: str, seen: set[str]) -> str:

@@ -26,8 +26,13 @@ __all__ = ["infer_kind", "iter_documents", "iter_source_files", "parse_file"]
 _ARTICLE_LINE = re.compile(ARTICLE_RE.pattern, re.MULTILINE)
 
 
-def parse_file(path: str | Path, *, kind: UnitKind | str | None = None, community: str | None = None,
-               meta: dict[str, Any] | None = None) -> Document:
+def parse_file(
+    path: str | Path,
+    *,
+    kind: UnitKind | str | None = None,
+    community: str | None = None,
+    meta: dict[str, Any] | None = None,
+) -> Document:
     """Parse one source file.
 
     Metadata is merged from (weakest first) what the text says, YAML front matter, the sidecar
@@ -89,8 +94,11 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if child.is_file() and not any(part.startswith(".") for part in relative.parts) \
-                        and _wanted(child):
+                if (
+                    child.is_file()
+                    and not any(part.startswith(".") for part in relative.parts)
+                    and _wanted(child)
+                ):
                     yield child
         else:
             yield path
@@ -101,8 +109,9 @@ def _wanted(path: Path) -> bool:
     return not (is_sidecar(path) or path.stem.upper() in ("MANIFEST", "README"))
 
 
-def iter_documents(paths: Iterable[str | Path], *, kind: UnitKind | str | None = None,
-                   community: str | None = None) -> Iterator[Document | DocumentError]:
+def iter_documents(
+    paths: Iterable[str | Path], *, kind: UnitKind | str | None = None, community: str | None = None
+) -> Iterator[Document | DocumentError]:
     """Parse every file under ``paths``; one bad file yields its error and the batch goes on."""
     for path in iter_source_files(paths):
         try:

@@ -13,7 +13,8 @@ _NUM = f"[{NUMERAL_CHARS}]+"
 # official texts; they still start an article.
 # "第一百二十八 条采用…" (a stray space before 条) is unambiguous even without a space after it.
 ARTICLE_RE = re.compile(
-    rf"^[第笫](?P<num>{_NUM})(?P<gap>[ \u3000])?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?(gap)|(?=\s|$))")
+    rf"^[第笫](?P<num>{_NUM})(?P<gap>[ \u3000])?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?(gap)|(?=\s|$))"
+)
 MD_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
 # A structural line in plain text: 第一编 / 第二分编 / 第三章 / 第四节 (+ a short title).
 CHAPTER_RE = re.compile(rf"^第{_NUM}(?:分编|编|章|节|部分)(?:[\s\u3000]|$)")
@@ -57,8 +58,9 @@ class Block:
         return self.level > 0
 
 
-def blocks_from_lines(lines: Iterable[str], *, plain_headings: bool, hard_wrapped: bool,
-                      starts_unit: Callable[[str], bool]) -> list[Block]:
+def blocks_from_lines(
+    lines: Iterable[str], *, plain_headings: bool, hard_wrapped: bool, starts_unit: Callable[[str], bool]
+) -> list[Block]:
     """Split text into headings and paragraphs.
 
     Markdown ``#`` headings always count; ``plain_headings`` also makes 第X章-style lines headings (for
@@ -94,7 +96,7 @@ def _is_plain_heading(line: str) -> bool:
     match = CHAPTER_RE.match(line)
     if not match:
         return False
-    rest = line[match.end():].strip()
+    rest = line[match.end() :].strip()
     return len(rest) <= 30 and not rest.endswith(("。", "；", "，"))
 
 
@@ -140,7 +142,7 @@ def article_start(line: str) -> UnitStart | None:
     sub = cn_to_int(match.group("sub")) if match.group("sub") else None
     from knowledge.numerals import article_label
 
-    return UnitStart(article_label(number, sub), number, sub, clean_line(line[match.end():]))
+    return UnitStart(article_label(number, sub), number, sub, clean_line(line[match.end() :]))
 
 
 def item_start(pattern: re.Pattern[str], label_of: Callable[[str], str]) -> Matcher:
@@ -148,7 +150,7 @@ def item_start(pattern: re.Pattern[str], label_of: Callable[[str], str]) -> Matc
         match = pattern.match(line)
         if not match:
             return None
-        rest = clean_line(line[match.end():])
+        rest = clean_line(line[match.end() :])
         if not rest:
             return None
         try:
@@ -165,8 +167,9 @@ arabic_item_start = item_start(ARABIC_ITEM_RE, lambda n: f"{cn_to_int(n)}.")
 paren_item_start = item_start(PAREN_ITEM_RE, lambda n: f"（{cn_to_int(n)}）")
 
 
-def group_sections(blocks: Iterable[Block], starts: Matcher, *, base_path: tuple[str, ...] = (),
-                   heading_offset: int = 0) -> tuple[list[Section], list[Section]]:
+def group_sections(
+    blocks: Iterable[Block], starts: Matcher, *, base_path: tuple[str, ...] = (), heading_offset: int = 0
+) -> tuple[list[Section], list[Section]]:
     """Group paragraphs into units that begin where ``starts`` matches.
 
     Returns ``(loose, units)``: ``loose`` holds the paragraphs outside any unit (a preamble, text under
@@ -191,8 +194,9 @@ def group_sections(blocks: Iterable[Block], starts: Matcher, *, base_path: tuple
             continue
         start = starts(block.text)
         if start is not None:
-            current = Section(start.label, start.number, start.sub, path(),
-                              [start.rest] if start.rest else [], block.line)
+            current = Section(
+                start.label, start.number, start.sub, path(), [start.rest] if start.rest else [], block.line
+            )
             units.append(current)
             open_loose = None
         elif current is not None:
@@ -263,7 +267,8 @@ def check_numbering(sections: list[Section], *, expect_first: int | None = 1) ->
         elif section.number > previous[0] + 1:
             missing = section.number - previous[0] - 1
             warnings.append(
-                f"numbering skips {missing} number(s) before {section.label} (line {section.line})")
+                f"numbering skips {missing} number(s) before {section.label} (line {section.line})"
+            )
         seen.setdefault(key, section.line)
         previous = max(previous, key) if previous else key
     return warnings
@@ -291,6 +296,6 @@ def split_title(lines: list[str]) -> tuple[str | None, list[str]]:
             continue
         match = MD_HEADING_RE.match(line)
         if match and len(match.group(1)) == 1 and match.group(2):
-            return match.group(2).strip(), lines[index + 1:]
+            return match.group(2).strip(), lines[index + 1 :]
         return None, lines
     return None, lines
