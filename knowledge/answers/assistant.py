@@ -135,7 +135,7 @@ class Assistant:
             if h.unit.status == UnitStatus.IN_FORCE
         ]
         citations = select_citations(hits, question, self.settings)
-        strong = bool(citations) and hits[0].score >= self.settings.min_score + 0.1
+        strong = bool(citations) and max(h.score for h in hits) >= self.settings.min_score + 0.1
         if not strong:
             scope = self.scope.decide(question, vector if vector is not None else self._vector(question))
             if not scope.in_scope:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from knowledge.answers.model import Citation, ReplacedLaw
-from knowledge.answers.quoting import select_quote
+from knowledge.answers.quoting import overlap, select_quote
 from knowledge.answers.settings import AnswerSettings
 from knowledge.units import Hit, UnitKind, UnitStatus
 from prompts import t
@@ -13,22 +14,36 @@ from prompts import t
 NEXT_STEPS = ("step_talk", "step_case", "step_12348", "step_court")
 
 
-def select_citations(hits: Sequence[Hit], question: str, settings: AnswerSettings) -> list[Citation]:
-    """The hits worth quoting: in force, strong enough, close to the best one, at most a few.
-
-    An FAQ or 普法 hit at the top answers on its own; law and rule articles are quoted together.
-    """
+def rerank(hits: Sequence[Hit], question: str, weight: float) -> list[Hit]:
+    """In-force hits ordered by retrieval score plus ``weight`` × the question's bigram overlap with
+    the text (what the resident wrote, found in the article, is good evidence). Exact references stay
+    first. The hit keeps its retrieval score, which is what the refusal threshold applies to."""
     current = [h for h in hits if h.unit.status == UnitStatus.IN_FORCE]
-    if not current or current[0].score < settings.min_score:
+    if weight <= 0:
+        return current
+    return sorted(current, key=lambda h: (not h.exact, -(h.score + weight * overlap(question, h.unit.text))))
+
+
+def select_citations(hits: Sequence[Hit], question: str, settings: AnswerSettings) -> list[Citation]:
+    """The hits worth citing: in force, strong enough, close to the best one, at most a few.
+
+    The first ``max_citations`` are quoted; up to ``related_citations`` more are named as related
+    provisions. An FAQ or 普法 hit at the top answers on its own.
+    """
+    current = rerank(hits, question, settings.overlap_weight)
+    if not current or max(h.score for h in current) < settings.min_score:
         return []
     best = current[0]
     if best.unit.kind in (UnitKind.FAQ, UnitKind.PROSE):
         return [to_citation(best, question, settings)]
-    floor = max(settings.min_score, best.score * settings.relative_margin)
+    top = max(h.score for h in current)
+    floor = max(settings.min_score, top * settings.relative_margin)
     chosen = [
         h for h in current if h.unit.kind in (UnitKind.LAW, UnitKind.RULES) and (h.score >= floor or h.exact)
     ]
-    return [to_citation(h, question, settings) for h in chosen[: settings.max_citations]]
+    quoted = [to_citation(h, question, settings) for h in chosen[: settings.max_citations]]
+    extra = chosen[settings.max_citations : settings.max_citations + settings.related_citations]
+    return quoted + [replace(to_citation(h, question, settings), related=True) for h in extra]
 
 
 def to_citation(hit: Hit, question: str, settings: AnswerSettings) -> Citation:
@@ -105,11 +120,13 @@ def compose(
         )
         steps = steps[1:3]
     else:
-        only_rules = all(c.kind == UnitKind.RULES for c in citations)
-        blocks.append(
-            t("answers.lead_rules" if only_rules else "answers.lead", lang, refs=lead_refs(citations))
-        )
-        blocks += [t("answers.quote", lang, ref=reference(c, lang), quote=c.quote) for c in citations]
+        quoted = [c for c in citations if not c.related]
+        related = [c for c in citations if c.related]
+        only_rules = all(c.kind == UnitKind.RULES for c in quoted)
+        blocks.append(t("answers.lead_rules" if only_rules else "answers.lead", lang, refs=lead_refs(quoted)))
+        blocks += [t("answers.quote", lang, ref=reference(c, lang), quote=c.quote) for c in quoted]
+        if related:
+            blocks.append(t("answers.also_see", lang, refs=lead_refs(related)))
     blocks.append(steps_block(steps, lang))
     blocks.append(t("common.disclaimer", lang))
     return "\n\n".join(b for b in blocks if b), steps

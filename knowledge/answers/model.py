@@ -19,6 +19,7 @@ class Citation:
     adopted_on: str | None = None  # village rules: the date the 村民会议 adopted them
     version: str | None = None
     source: str = ""
+    related: bool = False  # named as a related provision, not quoted in the text
 
     @property
     def reference(self) -> str:

@@ -14,6 +14,8 @@ class AnswerSettings(BaseSettings):
     min_score: float = Field(default=0.45, ge=0.0, le=1.0)
     k: int = Field(default=8, ge=1, le=50)  # hits retrieved per question
     max_citations: int = Field(default=3, ge=1, le=10)  # articles quoted in one answer
+    related_citations: int = Field(default=2, ge=0, le=10)  # further articles named as related, unquoted
+    overlap_weight: float = Field(default=0.2, ge=0.0, le=2.0)  # rerank: score + weight × bigram overlap
     relative_margin: float = Field(default=0.8, ge=0.0, le=1.0)  # cite hits scoring ≥ margin × the best
     quote_chars: int = Field(default=240, ge=40)  # an article longer than this is cut to its relevant parts
     out_of_scope_detector: bool = True

@@ -86,3 +86,23 @@ def test_json_shape_has_the_documented_keys(assistant: Assistant) -> None:
     for key in ("intent", "category", "urgent", "refused", "answer", "citations"):
         assert key in data
     assert set(data["citations"][0]) >= {"id", "law", "article", "quote", "score"}
+
+
+def test_further_hits_are_named_as_related_but_not_quoted(rules_classifier: Classifier) -> None:
+    settings = AnswerSettings(min_score=0.05, relative_margin=0.0, max_citations=1, related_citations=2)
+    answer = Assistant(StaticRetriever(), rules_classifier, settings).answer("夫妻工资归谁所有，离婚怎么分")
+    quoted = [c for c in answer.citations if not c.related]
+    related = [c for c in answer.citations if c.related]
+    assert len(quoted) == 1 and 1 <= len(related) <= 2
+    assert "相关规定还有：" in answer.text
+    for c in related:
+        assert c.reference.split("》")[1] in answer.text and f"“{c.quote}”" not in answer.text
+
+
+def test_rerank_prefers_the_article_that_says_what_the_resident_wrote() -> None:
+    from knowledge.answers.compose import rerank
+    from knowledge.units import Hit
+
+    hits = [Hit(DIVORCE, 0.50), Hit(PASSAGE, 0.48)]
+    assert rerank(hits, "邻居不让我通行排水", 0.2)[0].unit is PASSAGE
+    assert rerank(hits, "邻居不让我通行排水", 0.0)[0].unit is DIVORCE
