@@ -37,25 +37,12 @@ _COMMENCEMENT = re.compile(r"自(\d{4}年\d{1,2}月\d{1,2}日)起施行")
 
 # Everyday short names people use for laws.
 ABBREVIATIONS: dict[str, str] = {
-    "民诉法": "民事诉讼法",
-    "刑诉法": "刑事诉讼法",
-    "行诉法": "行政诉讼法",
-    "消法": "消费者权益保护法",
-    "消保法": "消费者权益保护法",
-    "劳动法规": "劳动法",
-    "劳合法": "劳动合同法",
-    "土地法": "土地管理法",
-    "治安法": "治安管理处罚法",
-    "治安处罚法": "治安管理处罚法",
-    "交通法": "道路交通安全法",
-    "道交法": "道路交通安全法",
-    "未保法": "未成年人保护法",
-    "老年法": "老年人权益保障法",
-    "反家暴法": "反家庭暴力法",
-    "土地承包法": "农村土地承包法",
-    "调解法": "人民调解法",
-    "村组法": "村民委员会组织法",
-    "居组法": "城市居民委员会组织法",
+    "民诉法": "民事诉讼法", "刑诉法": "刑事诉讼法", "行诉法": "行政诉讼法", "消法": "消费者权益保护法",
+    "消保法": "消费者权益保护法", "劳动法规": "劳动法", "劳合法": "劳动合同法", "土地法": "土地管理法",
+    "治安法": "治安管理处罚法", "治安处罚法": "治安管理处罚法", "交通法": "道路交通安全法",
+    "道交法": "道路交通安全法", "未保法": "未成年人保护法", "老年法": "老年人权益保障法",
+    "反家暴法": "反家庭暴力法", "土地承包法": "农村土地承包法", "调解法": "人民调解法",
+    "村组法": "村民委员会组织法", "居组法": "城市居民委员会组织法",
 }
 
 
@@ -75,7 +62,7 @@ class Replacement:
 
 
 def strip_prc(title: str) -> str:
-    return title[len(PRC) :] if title.startswith(PRC) and len(title) > len(PRC) else title
+    return title[len(PRC):] if title.startswith(PRC) and len(title) > len(PRC) else title
 
 
 def normalise_title(title: str) -> str:
@@ -160,12 +147,8 @@ class StatuteRegistry:
 def default_registry() -> StatuteRegistry:
     raw = yaml.safe_load(resources.files("knowledge.data").joinpath("repealed.yaml").read_text("utf-8"))
     return StatuteRegistry(
-        Replacement(
-            title=str(item["title"]),
-            replaced_by=item.get("replaced_by"),
-            on=str(item["replaced_on"]) if item.get("replaced_on") else None,
-            basis=item.get("basis"),
-        )
+        Replacement(title=str(item["title"]), replaced_by=item.get("replaced_by"),
+                    on=str(item["replaced_on"]) if item.get("replaced_on") else None, basis=item.get("basis"))
         for item in raw
     )
 
@@ -192,23 +175,16 @@ def detect_repeals(documents: Iterable[Document]) -> list[Replacement]:
                 for title in _QUOTED_TITLE.findall(sentence):
                     if normalise_title(title) == own:
                         continue  # an older version of the same law: versions handle it
-                    found.append(
-                        Replacement(
-                            title=title,
-                            replaced_by=document.title,
-                            on=on,
-                            basis=f"《{document.title}》{unit.label or ''}",
-                        )
-                    )
+                    found.append(Replacement(title=title, replaced_by=document.title, on=on,
+                                             basis=f"《{document.title}》{unit.label or ''}"))
     return found
 
 
 def _as_of(document: Document) -> str:
     """The date of the text a document holds: its version date, else its latest header date."""
     meta = document.meta
-    return str(
-        meta.get("version_date") or meta.get("amended") or meta.get("adopted_on") or meta.get("adopted") or ""
-    )
+    return str(meta.get("version_date") or meta.get("amended") or meta.get("adopted_on")
+               or meta.get("adopted") or "")
 
 
 def _iso(text: str) -> str | None:
@@ -259,20 +235,22 @@ def apply_statuses(documents: Sequence[Document], registry: StatuteRegistry | No
         if document.kind in (UnitKind.LAW, UnitKind.RULES):
             groups[_group_key(document)].append(index)
     for members in groups.values():
-        ordered = sorted(
-            members, key=lambda i: (_version_key(documents[i]), documents[i].source), reverse=True
-        )
+        ordered = sorted(members, key=lambda i: (_version_key(documents[i]), documents[i].source),
+                         reverse=True)
         newest = documents[ordered[0]]
         for index in ordered[1:]:
             if _version_key(documents[index]) == _version_key(newest):
                 continue  # a copy of the same version: same status, ids made unique below
             status.setdefault(index, (UnitStatus.SUPERSEDED, _version_name(newest), "a newer version"))
 
+    # Documents in force claim their ids first, so the current text always owns the plain id and an
+    # older version of the same rules is renamed …@{its version}/….
     seen_ids: set[str] = set()
-    result: list[Document] = []
-    for index, document in enumerate(documents):
-        result.append(_with_status(document, status.get(index), seen_ids))
-    return result
+    result: dict[int, Document] = {}
+    in_force_first = sorted(range(len(documents)), key=lambda i: i in status)
+    for index in in_force_first:
+        result[index] = _with_status(documents[index], status.get(index), seen_ids)
+    return [result[index] for index in range(len(documents))]
 
 
 def _predates(document: Document, replacement: Replacement) -> bool:
@@ -281,19 +259,16 @@ def _predates(document: Document, replacement: Replacement) -> bool:
     return not (as_of and replacement.on and as_of > replacement.on)
 
 
-def _with_status(
-    document: Document, decided: tuple[UnitStatus, str | None, str | None] | None, seen_ids: set[str]
-) -> Document:
+def _with_status(document: Document, decided: tuple[UnitStatus, str | None, str | None] | None,
+                 seen_ids: set[str]) -> Document:
     new_status, superseded_by, basis = decided or (UnitStatus.IN_FORCE, None, None)
     warnings = list(document.warnings)
     units = []
     for unit in document.units:
-        unit_id = _unique(unit.id, seen_ids)
+        unit_id = _unique(unit.id, seen_ids, _version_tag(document) if decided else None)
         if unit_id != unit.id and not any("already used" in w for w in warnings):
-            warnings.append(
-                f"unit id {unit.id} is already used by another document (a copy of the same "
-                "version?); this document's ids get a ~N suffix"
-            )
+            warnings.append(f"unit id {unit.id} is already used by another document; this document's ids "
+                            f"become like {unit_id}")
         changes: dict[str, Any] = {}
         if unit_id != unit.id:
             changes["id"] = unit_id
@@ -305,16 +280,25 @@ def _with_status(
         meta["superseded_by"] = superseded_by
     if basis:
         meta["status_basis"] = basis
-    return dataclasses.replace(
-        document, units=tuple(units), status=new_status, meta=meta, warnings=tuple(warnings)
-    )
+    return dataclasses.replace(document, units=tuple(units), status=new_status, meta=meta,
+                               warnings=tuple(warnings))
 
 
-def _unique(unit_id: str, seen: set[str]) -> str:
-    candidate, copy = unit_id, 1
+def _version_tag(document: Document) -> str | None:
+    meta = document.meta
+    tag = meta.get("version_date") or meta.get("adopted_on") or meta.get("version")
+    return re.sub(r"[\s/]+", "", str(tag)) if tag else None
+
+
+def _unique(unit_id: str, seen: set[str], version: str | None = None) -> str:
+    """``unit_id``, or — when taken — ``…@{version}/…`` for an old version, else ``…~N/…``."""
+    head, _, tail = unit_id.rpartition("/")
+    candidate = unit_id
+    if candidate in seen and version and "@" not in head:
+        candidate = f"{head}@{version}/{tail}"
+    copy = 1
     while candidate in seen:
         copy += 1
-        head, _, tail = unit_id.rpartition("/")
         candidate = f"{head}~{copy}/{tail}"
     seen.add(candidate)
     return candidate

@@ -18,12 +18,13 @@ from knowledge.parsing.laws import looks_like_law, parse_law
 from knowledge.parsing.prose import parse_prose
 from knowledge.parsing.rules import RULES_TITLE_RE, parse_rules
 from knowledge.parsing.sources import SourceText, fail, is_sidecar, read_source
-from knowledge.parsing.structure import ARTICLE_RE
+from knowledge.parsing.structure import ARTICLE_RE, leading_title
 from knowledge.units import Document, DocumentError, UnitKind
 
 __all__ = ["infer_kind", "iter_documents", "iter_source_files", "parse_file"]
 
 _ARTICLE_LINE = re.compile(ARTICLE_RE.pattern, re.MULTILINE)
+_LAW_TITLE = re.compile(r"(?:法|法典|条例|规定|办法|细则|解释|决定)(?:[(（][^)）]*[)）])?$")
 
 
 def parse_file(
@@ -78,13 +79,16 @@ def infer_kind(source: SourceText, meta: dict[str, Any]) -> UnitKind:
     if looks_like_law(text):
         return UnitKind.LAW
     head = f"{meta.get('title', '')}\n{source.path.stem}\n{text[:300]}"
-    if meta.get("community") or RULES_TITLE_RE.search(head) or source.fmt in ("docx", "pdf"):
+    if meta.get("community") or RULES_TITLE_RE.search(head):
         return UnitKind.RULES
+    has_articles = len(_ARTICLE_LINE.findall(text)) >= 3
+    if source.fmt in ("docx", "pdf"):
+        # Word and PDF files are mostly village rules; a law title with articles makes it a law.
+        title = str(meta.get("title") or leading_title(source.lines)[0] or source.path.stem)
+        return UnitKind.LAW if has_articles and _LAW_TITLE.search(title) else UnitKind.RULES
     if looks_like_faq(text):
         return UnitKind.FAQ
-    if len(_ARTICLE_LINE.findall(text)) >= 3:
-        return UnitKind.LAW
-    return UnitKind.PROSE
+    return UnitKind.LAW if has_articles else UnitKind.PROSE
 
 
 def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path]:

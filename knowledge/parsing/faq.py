@@ -13,9 +13,9 @@ from typing import Any
 
 import yaml
 
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import MD_HEADING_RE, clean_line, split_title
-from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
+from knowledge.units import Document, Unit, UnitKind
 
 _QUESTION_RE = re.compile(r"^(?:问|Q)\s*[:：]\s*")
 _ANSWER_RE = re.compile(r"^(?:答|A)\s*[:：]\s*")
@@ -74,7 +74,7 @@ def parse_faq(source: SourceText, meta: dict[str, Any]) -> Document:
     else:
         title, entries = _from_markdown(source)
     title = str(meta.get("title") or title or source.path.stem)
-    scope = str(meta.get("scope") or meta.get("community") or NATIONAL_SCOPE)
+    scope = resolve_scope(source, meta)
     warnings: list[str] = []
     usable: list[Entry] = []
     for number, entry in enumerate(entries, start=1):

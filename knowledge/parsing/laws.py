@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import all_dates, file_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import (
     MD_HEADING_RE,
     Block,
@@ -18,9 +18,10 @@ from knowledge.parsing.structure import (
     clean_line,
     cn_item_start,
     group_sections,
+    leading_title,
     unit_keys,
 )
-from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
+from knowledge.units import Document, Unit, UnitKind
 
 INFO_END = "<!-- INFO END -->"
 PASSAGE_CHARS = 600
@@ -34,6 +35,10 @@ def looks_like_law(text: str) -> bool:
 def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
     lines = source.lines
     title, subtitle, header, body_start = _split_header(lines)
+    if title is None:  # a law saved as .docx/.pdf/.txt: the title is the first line
+        found, rest = leading_title(lines[body_start:])
+        if found:
+            title, body_start = found, len(lines) - len(rest)
     title = str(meta.get("title") or title or source.path.stem)
     version_date = meta.get("version_date") or file_date(source.path.stem)
     blocks = blocks_from_lines(
@@ -51,7 +56,7 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
     if version_date:
         doc_meta["version_date"] = str(version_date)
     doc_meta.update({k: v for k, v in meta.items() if k not in ("title", "kind")})
-    scope = str(meta.get("scope") or NATIONAL_SCOPE)  # a --community given for a batch applies to rules
+    scope = resolve_scope(source, meta, community_applies=False)  # --community is for rules/FAQs
     key = f"{title}@{version_date}" if version_date else title
 
     if articles:

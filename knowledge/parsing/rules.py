@@ -10,19 +10,19 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import DATE_RE, normalise_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta
+from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
 from knowledge.parsing.structure import (
     Block,
     Matcher,
     Section,
     arabic_item_start,
-    article_start,
     blocks_from_lines,
     check_numbering,
     chunk_paragraphs,
-    clean_line,
     cn_item_start,
     group_sections,
+    leading_title,
+    loose_article_start,
     paren_item_start,
     split_title,
     unit_keys,
@@ -30,27 +30,20 @@ from knowledge.parsing.structure import (
 from knowledge.units import NATIONAL_SCOPE, Document, Unit, UnitKind
 
 RULES_TITLE_RE = re.compile(r"村规民约|居民公约|管理规约|业主公约|自治章程|村民公约|社区公约|临时管理规约")
-COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_ASSEMBLY = (
-    r"(?:村民代表会议|村民会议|居民代表会议|居民会议|业主大会|业主代表大会"
-    r"|成员代表大会|成员大会|职工代表大会)"
-)
+_ASSEMBLY = (r"(?:村民代表会议|村民会议|居民代表会议|居民会议|业主大会|业主代表大会"
+             r"|成员代表大会|成员大会|职工代表大会)")
 _ADOPTED_AFTER_DATE = re.compile(
-    rf"(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?(?P<by>{_ASSEMBLY})[^。\n]{{0,12}}?通过"
-)
+    rf"(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?(?P<by>{_ASSEMBLY})[^。\n]{{0,12}}?通过")
 _ADOPTED_BEFORE_DATE = re.compile(
-    rf"(?P<by>{_ASSEMBLY})[^。\n]{{0,6}}?(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?通过"
-)
+    rf"(?P<by>{_ASSEMBLY})[^。\n]{{0,6}}?(?P<date>{DATE_RE.pattern})[^。\n]{{0,12}}?通过")
 _VERSION_RES = (
     re.compile(r"[（(]\s*(?P<v>\d{4}\s*年\s*(?:修订|修正|修改)版?)\s*[)）]"),
     re.compile(r"(?P<v>第[一二三四五六七八九十0-9]+版)"),
     re.compile(r"版本\s*[:：]\s*(?P<v>[^\s，。]+)"),
 )
 _STYLES: tuple[tuple[str, Matcher], ...] = (
-    ("article", article_start),
-    ("cn", cn_item_start),
-    ("arabic", arabic_item_start),
-    ("paren", paren_item_start),
+    ("article", loose_article_start), ("cn", cn_item_start),
+    ("arabic", arabic_item_start), ("paren", paren_item_start),
 )
 PASSAGE_CHARS = 500
 
@@ -70,9 +63,8 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
     def any_start(line: str) -> bool:
         return any(matcher(line) for _, matcher in _STYLES)
 
-    blocks = blocks_from_lines(
-        lines, plain_headings=True, hard_wrapped=source.hard_wrapped, starts_unit=any_start
-    )
+    blocks = blocks_from_lines(lines, plain_headings=True, hard_wrapped=source.hard_wrapped,
+                               starts_unit=any_start)
     starts, blocks = _choose_style(blocks)
     warnings: list[str] = []
     pieces: list[tuple[float, str, str | None, int | None, tuple[str, ...], str]] = []
@@ -81,16 +73,14 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
         warnings.append("no numbered articles found; split into passages")
     else:
         loose, articles = group_sections(blocks, starts)
-        if starts is not article_start:
+        if starts is not loose_article_start:
             loose += _closing_notes(articles)
         runs = _numbering_runs(articles)
         for index, run in enumerate(runs, start=1):
             warnings += check_numbering(run)
             prefix = f"{index}." if len(runs) > 1 else ""
-            pieces += [
-                (a.line, prefix + key, a.label, a.number, a.path, a.text)
-                for a, key in zip(run, unit_keys(run), strict=True)
-            ]
+            pieces += [(a.line, prefix + key, a.label, a.number, a.path, a.text)
+                       for a, key in zip(run, unit_keys(run), strict=True)]
     for section in loose:
         for part, chunk in enumerate(chunk_paragraphs(section.paragraphs, max_chars=PASSAGE_CHARS)):
             pieces.append((section.line + part / 100, "", None, None, section.path, chunk))
@@ -99,67 +89,34 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
     pieces.sort(key=lambda piece: piece[0])
     unit_meta = flat_meta(merged)
     units = tuple(
-        Unit(
-            id=f"rules/{community}/{title}/{key or f'note-{n}'}",
-            kind=UnitKind.RULES,
-            doc_title=title,
-            text=text,
-            path=path,
-            label=label,
-            number=number,
-            scope=community,
-            source=str(source.path),
-            meta=dict(unit_meta),
-        )
+        Unit(id=f"rules/{community}/{title}/{key or f'note-{n}'}", kind=UnitKind.RULES, doc_title=title,
+             text=text, path=path, label=label, number=number, scope=community, source=str(source.path),
+             meta=dict(unit_meta))
         for n, (_, key, label, number, path, text) in enumerate(pieces, start=1)
     )
-    return Document(
-        source=str(source.path),
-        kind=UnitKind.RULES,
-        title=title,
-        units=units,
-        scope=community,
-        meta=merged,
-        warnings=tuple(warnings),
-    )
+    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=units, scope=community,
+                    meta=merged, warnings=tuple(warnings))
 
 
 def _community(source: SourceText, meta: dict[str, Any]) -> str:
-    scope = meta.get("scope")
-    value = meta.get("community") or (scope if scope and scope != NATIONAL_SCOPE else None)
-    if not value:
-        raise fail(
-            source.path,
-            "no_community",
-            "village rules need a community code: pass --community CODE, or put 'community: CODE' "
-            f"in the front matter or in {source.path.name}.meta.yaml",
-        )
-    code = str(value).strip()
-    if not COMMUNITY_CODE_RE.match(code):
-        raise fail(source.path, "bad_metadata", f"community code {code!r} must be letters, digits, - or _")
-    return code
+    """Rules always belong to one community; its code is required."""
+    scope = resolve_scope(source, {**meta, "scope": meta.get("community") or meta.get("scope")})
+    if scope == NATIONAL_SCOPE:
+        raise fail(source.path, "no_community",
+                   "village rules need a community code: pass --community CODE, or put 'community: CODE' "
+                   f"in the front matter or in {source.path.name}.meta.yaml")
+    return scope
 
 
 def _title(source: SourceText, meta: dict[str, Any]) -> tuple[str, list[str]]:
     """Title from metadata, the markdown H1, or a short first line naming the rules."""
-    h1, lines = split_title(source.lines)
-    if meta.get("title"):
-        return str(meta["title"]), lines
-    if h1:
-        return h1, lines
-    for index, raw in enumerate(lines):
-        line = clean_line(raw)
-        if not line:
-            continue
-        if (
-            len(line) <= 40
-            and not line.endswith(("。", "；", "，", "："))
-            and not article_start(line)
-            and not cn_item_start(line)
-        ):
-            return re.sub(r"\s+", "", line), lines[index + 1 :]
-        break
-    return source.path.stem, lines
+    found, rest = leading_title(source.lines)
+    given = str(meta["title"]) if meta.get("title") else None
+    if given is None:
+        return found or source.path.stem, rest
+    if found and (found == re.sub(r"\s+", "", given) or RULES_TITLE_RE.search(found)):
+        return given, rest  # the first line repeats the title: not a rule
+    return given, rest if split_title(source.lines)[0] else source.lines
 
 
 _CLOSING = re.compile(r"^本(?:村规民约|居民公约|村民公约|管理规约|公约|规约|约定|章程)")
@@ -211,12 +168,11 @@ def detect_adoption(text: str) -> dict[str, Any]:
 
 def _choose_style(blocks: list[Block]) -> tuple[Matcher | None, list[Block]]:
     """Pick the numbering that marks articles; 一、 lines above 1. items are chapter headings."""
-    counts = {
-        name: sum(1 for b in blocks if not b.is_heading and matcher(b.text)) for name, matcher in _STYLES
-    }
+    counts = {name: sum(1 for b in blocks if not b.is_heading and matcher(b.text))
+              for name, matcher in _STYLES}
     matchers = dict(_STYLES)
     if counts["article"]:
-        return article_start, blocks
+        return loose_article_start, blocks
     if counts["cn"] and counts["arabic"]:
         cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
         if all(_heading_like(start.rest) for start in cn_lines.values()):

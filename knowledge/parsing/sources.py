@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from knowledge.units import DocumentError
+from knowledge.units import NATIONAL_SCOPE, DocumentError
 
 TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
 DATA_SUFFIXES = {".yaml", ".yml", ".csv"}
@@ -146,16 +146,9 @@ def docx_text(path: Path, raw: bytes) -> str:
         document = docx.Document(io.BytesIO(raw))
     except (zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise fail(path, "unreadable", "not a valid .docx file (it may be damaged or an old .doc)") from exc
-    from knowledge.parsing.docx_numbering import ListNumbering
+    from knowledge.parsing.word import document_lines
 
-    numbering = ListNumbering(document)
-    paragraphs = []
-    for paragraph in document.paragraphs:
-        prefix = numbering.prefix(paragraph) if paragraph.text.strip() else ""
-        paragraphs.append(f"{prefix} {paragraph.text}" if prefix else paragraph.text)
-    for table in document.tables:  # rules are sometimes laid out in a table
-        for row in table.rows:
-            paragraphs.extend(cell.text for cell in row.cells)
+    paragraphs = document_lines(document)
     text = "\n".join(paragraphs)
     if not text.strip():
         raise fail(path, "empty", "the .docx file holds no text")
@@ -182,10 +175,45 @@ def pdf_text(path: Path, raw: bytes) -> str:
         if "crypt" in str(exc).lower():
             raise fail(path, "encrypted_pdf", _ENCRYPTED) from exc
         raise fail(path, "unreadable", "not a readable PDF file (it may be damaged)") from exc
-    text = "\n".join(pages)
+    text = "\n".join(strip_page_furniture(pages))
     if not text.strip():
         raise fail(path, "scanned_pdf", "the PDF has no text layer (a scan?); it needs OCR or a text copy")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—–\s]*[0-9０-９]+[-—–\s]*|第\s*[0-9０-９]+\s*页(?:\s*[,，/]?\s*共\s*[0-9０-９]+\s*页)?"
+    r"|[0-9０-９]+\s*/\s*[0-9０-９]+|Page\s+\d+(?:\s+of\s+\d+)?)$", re.IGNORECASE)
+
+
+def strip_page_furniture(pages: list[str]) -> list[str]:
+    """Drop page numbers and the running header/footer lines repeated at the edges of every page."""
+    split = [[line for line in page.splitlines() if line.strip()] for page in pages]
+    edges: dict[str, int] = {}
+    for lines in split:
+        for line in {*lines[:2], *lines[-2:]}:
+            edges[line.strip()] = edges.get(line.strip(), 0) + 1
+    repeated = {line for line, count in edges.items() if len(split) >= 3 and count >= len(split) - 1}
+    cleaned = []
+    for number, lines in enumerate(split):
+        kept = [line for line in lines if not _PAGE_NUMBER.match(line.strip())]
+        # on the first page a running header is usually the title: keep it once
+        edge = {*kept[:2], *kept[-2:]} if number else set()
+        cleaned.append("\n".join(line for line in kept if not (line in edge and line.strip() in repeated)))
+    return cleaned
+
+
+COMMUNITY_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def resolve_scope(source: SourceText, meta: dict[str, Any], *, community_applies: bool = True) -> str:
+    """``national`` or a validated community code: ``scope:`` first, then ``community`` (the CLI's
+    --community, front matter, sidecar) unless ``community_applies`` is False (laws)."""
+    value = meta.get("scope") or (meta.get("community") if community_applies else None) or NATIONAL_SCOPE
+    code = str(value).strip()
+    if code != NATIONAL_SCOPE and not COMMUNITY_CODE_RE.match(code):
+        raise fail(source.path, "bad_metadata", f"community code {code!r} must be letters, digits, - or _")
+    return code
 
 
 def flat_meta(meta: dict[str, Any]) -> dict[str, Any]:

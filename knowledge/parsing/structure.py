@@ -6,15 +6,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from knowledge.numerals import NUMERAL_CHARS, cn_to_int
+from knowledge.numerals import NUMERAL_CHARS, article_label, cn_to_int
 
 _NUM = f"[{NUMERAL_CHARS}]+"
 # 第X条 / 第X条之一, followed by whitespace or the end of the line. 笫 and "第X 条" are typos found in
 # official texts; they still start an article.
 # "第一百二十八 条采用…" (a stray space before 条) is unambiguous even without a space after it.
 ARTICLE_RE = re.compile(
-    rf"^[第笫](?P<num>{_NUM})(?P<gap>[ \u3000])?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?(gap)|(?=\s|$))"
-)
+    rf"^[第笫](?P<num>{_NUM})(?P<gap>[ \u3000])?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?(gap)|(?=\s|$))")
+LOOSE_ARTICLE_RE = re.compile(
+    rf"^[第笫](?P<num>{_NUM})\s?条(?:之(?P<sub>[一二三四五六七八九十]+))?(?=[：:、．.，,]|\s|$)")
+_EMPHASIS = re.compile(r"^(?:\*\*|__)([第笫][^*_]{1,12}条(?:之[一二三四五六七八九十]+)?)(?:\*\*|__)")
 MD_HEADING_RE = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*#*\s*$")
 # A structural line in plain text: 第一编 / 第二分编 / 第三章 / 第四节 (+ a short title).
 CHAPTER_RE = re.compile(rf"^第{_NUM}(?:分编|编|章|节|部分)(?:[\s\u3000]|$)")
@@ -22,6 +24,11 @@ CN_ITEM_RE = re.compile(r"^(?P<num>[一二三四五六七八九十百〇零两]+
 ARABIC_ITEM_RE = re.compile(r"^(?P<num>[0-9０-９]{1,3})\s*(?:[、．]|\.(?![0-9]))\s*")
 PAREN_ITEM_RE = re.compile(r"^[（(]\s*(?P<num>[0-9０-９]{1,3})\s*[)）]\s*")
 SENTENCE_END = "。！？；!?;…”」』）)"
+# A layout line that ends like this closes its paragraph (a lead-in "下列约定：" too).
+_PARAGRAPH_END = (*SENTENCE_END, "：", ":")
+# A line that starts like this opens a new paragraph: （一） items, 1. items, 一、 items.
+_ENUMERATION = re.compile(
+    r"^(?:[（(]\s*[一二三四五六七八九十0-9０-９]+\s*[)）]|[0-9０-９]+\s*[.．、]|[一二三四五六七八九十]+、)")
 _CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
 _HEADING_PREFIX = re.compile(rf"^(第{_NUM}(?:分编|编|章|节|部分))\s*")
@@ -58,9 +65,8 @@ class Block:
         return self.level > 0
 
 
-def blocks_from_lines(
-    lines: Iterable[str], *, plain_headings: bool, hard_wrapped: bool, starts_unit: Callable[[str], bool]
-) -> list[Block]:
+def blocks_from_lines(lines: Iterable[str], *, plain_headings: bool, hard_wrapped: bool,
+                      starts_unit: Callable[[str], bool]) -> list[Block]:
     """Split text into headings and paragraphs.
 
     Markdown ``#`` headings always count; ``plain_headings`` also makes 第X章-style lines headings (for
@@ -84,11 +90,11 @@ def blocks_from_lines(
             blocks.append(Block(clean_heading(line), _plain_level(line), number))
             joinable = False
             continue
-        if hard_wrapped and joinable and blocks and not starts_unit(line):
+        if hard_wrapped and joinable and blocks and not starts_unit(line) and not _ENUMERATION.match(line):
             blocks[-1].text += line
         else:
             blocks.append(Block(line, 0, number))
-        joinable = hard_wrapped and not line.endswith(tuple(SENTENCE_END))
+        joinable = hard_wrapped and not line.endswith(_PARAGRAPH_END)
     return blocks
 
 
@@ -96,7 +102,7 @@ def _is_plain_heading(line: str) -> bool:
     match = CHAPTER_RE.match(line)
     if not match:
         return False
-    rest = line[match.end() :].strip()
+    rest = line[match.end():].strip()
     return len(rest) <= 30 and not rest.endswith(("。", "；", "，"))
 
 
@@ -135,14 +141,23 @@ class UnitStart:
 
 
 def article_start(line: str) -> UnitStart | None:
-    match = ARTICLE_RE.match(line)
+    """A statute article: 第X条 followed by whitespace (the shared corpus's definition)."""
+    return _article(ARTICLE_RE.match(line), line, "")
+
+
+def loose_article_start(line: str) -> UnitStart | None:
+    """As typed in village rules: also **第一条**, 第一条：…, 第一条、…"""
+    line = _EMPHASIS.sub(r"\1", line, count=1)
+    return _article(ARTICLE_RE.match(line) or LOOSE_ARTICLE_RE.match(line), line, "：:、．.，,")
+
+
+def _article(match: re.Match[str] | None, line: str, separators: str) -> UnitStart | None:
     if not match:
         return None
     number = cn_to_int(match.group("num"))
     sub = cn_to_int(match.group("sub")) if match.group("sub") else None
-    from knowledge.numerals import article_label
-
-    return UnitStart(article_label(number, sub), number, sub, clean_line(line[match.end() :]))
+    rest = clean_line(clean_line(line[match.end():]).lstrip(separators))
+    return UnitStart(article_label(number, sub), number, sub, rest)
 
 
 def item_start(pattern: re.Pattern[str], label_of: Callable[[str], str]) -> Matcher:
@@ -150,7 +165,7 @@ def item_start(pattern: re.Pattern[str], label_of: Callable[[str], str]) -> Matc
         match = pattern.match(line)
         if not match:
             return None
-        rest = clean_line(line[match.end() :])
+        rest = clean_line(line[match.end():])
         if not rest:
             return None
         try:
@@ -167,9 +182,8 @@ arabic_item_start = item_start(ARABIC_ITEM_RE, lambda n: f"{cn_to_int(n)}.")
 paren_item_start = item_start(PAREN_ITEM_RE, lambda n: f"（{cn_to_int(n)}）")
 
 
-def group_sections(
-    blocks: Iterable[Block], starts: Matcher, *, base_path: tuple[str, ...] = (), heading_offset: int = 0
-) -> tuple[list[Section], list[Section]]:
+def group_sections(blocks: Iterable[Block], starts: Matcher, *, base_path: tuple[str, ...] = (),
+                   heading_offset: int = 0) -> tuple[list[Section], list[Section]]:
     """Group paragraphs into units that begin where ``starts`` matches.
 
     Returns ``(loose, units)``: ``loose`` holds the paragraphs outside any unit (a preamble, text under
@@ -194,9 +208,8 @@ def group_sections(
             continue
         start = starts(block.text)
         if start is not None:
-            current = Section(
-                start.label, start.number, start.sub, path(), [start.rest] if start.rest else [], block.line
-            )
+            current = Section(start.label, start.number, start.sub, path(),
+                              [start.rest] if start.rest else [], block.line)
             units.append(current)
             open_loose = None
         elif current is not None:
@@ -267,8 +280,7 @@ def check_numbering(sections: list[Section], *, expect_first: int | None = 1) ->
         elif section.number > previous[0] + 1:
             missing = section.number - previous[0] - 1
             warnings.append(
-                f"numbering skips {missing} number(s) before {section.label} (line {section.line})"
-            )
+                f"numbering skips {missing} number(s) before {section.label} (line {section.line})")
         seen.setdefault(key, section.line)
         previous = max(previous, key) if previous else key
     return warnings
@@ -296,6 +308,29 @@ def split_title(lines: list[str]) -> tuple[str | None, list[str]]:
             continue
         match = MD_HEADING_RE.match(line)
         if match and len(match.group(1)) == 1 and match.group(2):
-            return match.group(2).strip(), lines[index + 1 :]
+            return match.group(2).strip(), lines[index + 1:]
         return None, lines
     return None, lines
+
+
+def leading_title(lines: list[str]) -> tuple[str | None, list[str]]:
+    """The markdown H1, else a short first line that reads as a title (not an article, item or
+    sentence), and the lines after it. Word and PDF files put the title on their first line."""
+    h1, rest = split_title(lines)
+    if h1:
+        return h1, rest
+    for index, raw in enumerate(lines):
+        line = clean_line(raw)
+        if not line:
+            continue
+        if _title_like(line):
+            return _SPACES.sub("", line), lines[index + 1:]
+        break
+    return None, lines
+
+
+def _title_like(line: str) -> bool:
+    if len(line) > 40 or line.endswith(("。", "；", "，", "：", ":", ";")) or CHAPTER_RE.match(line):
+        return False
+    return not any(start(line) for start in (loose_article_start, cn_item_start, arabic_item_start,
+                                             paren_item_start))

@@ -115,3 +115,11 @@ def test_chunking_keeps_every_character_within_the_limit(paragraphs: list[str], 
     # a cut inside a sentence only happens to a sentence longer than the limit
     if max(len(s) for p in paragraphs for s in split_sentences(p)) <= limit:
         assert all(chunk.endswith("。") for chunk in chunks)
+
+
+def test_a_scope_that_is_not_a_community_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "指南.yaml"
+    path.write_text("title: 指南\nscope: 青山 村\nentries:\n  - {question: 问？, answer: 答。}\n", "utf-8")
+    with pytest.raises(DocumentError) as caught:
+        parse_file(path)
+    assert caught.value.code == "bad_metadata"

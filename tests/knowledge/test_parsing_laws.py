@@ -192,3 +192,26 @@ def test_generated_laws_parse_back_exactly(tmp_path: Path, articles: list[tuple[
     law = parse_file(path)
     assert [(u.number, u.path, u.text) for u in law.units] == expected
     assert law.warnings == ()
+
+
+def test_a_law_saved_as_pdf_or_docx(tmp_path: Path) -> None:
+    import docx
+
+    from .pdfmaker import write_pdf
+
+    lines = ["中华人民共和国示例法", "第一章 总则", "第一条 为了示范，制定本法。", "第二条 邻里和睦。",
+             "第三条 本法自公布之日起施行。"]
+    pdf = write_pdf(tmp_path / "示例法.pdf", [lines])
+    word = docx.Document()
+    for line in lines:
+        word.add_paragraph(line)
+    word.save(str(tmp_path / "示例法.docx"))
+    word_path = tmp_path / "示例法.docx"
+    (tmp_path / "示例法.txt").write_text("\n".join(lines), "utf-8")
+    for path in (pdf, word_path, tmp_path / "示例法.txt"):
+        law = parse_file(path)
+        assert law.kind is UnitKind.LAW, path.name
+        assert law.title == "中华人民共和国示例法"
+        assert [u.number for u in law.units] == [1, 2, 3]
+        assert law.units[0].id == "law/中华人民共和国示例法/1"
+        assert law.units[0].path == ("第一章 总则",)

@@ -178,3 +178,49 @@ def test_docx_automatic_list_numbering_is_kept(tmp_path: Path, fmt: str, text: s
     rules = parse_file(path, community="QSC")
     assert [u.label for u in rules.units] == labels
     assert [u.text for u in rules.units] == ["爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"]
+
+
+def test_article_labels_as_people_type_them(tmp_path: Path) -> None:
+    path = tmp_path / "青山村村规民约.md"
+    path.write_text("# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
+                    "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n", "utf-8")
+    rules = parse_file(path, community="QSC")
+    assert [(u.label, u.text) for u in rules.units] == [
+        ("第一条", "爱护环境。"), ("第二条", "邻里和睦。"),
+        ("第三条", "尊老爱幼。\n第四条规定的事项，由村委会负责。"),  # "第四条规定…" cites, it does not start
+    ]
+
+
+def test_docx_tables_are_read_in_place(tmp_path: Path) -> None:
+    document = docx.Document()
+    document.add_paragraph("青山村村规民约")
+    document.add_paragraph("第一章 总则")
+    table = document.add_table(rows=2, cols=2)
+    rows = [("第一条", "爱护环境。"), ("第二条", "邻里和睦。")]
+    for row, (label, text) in zip(table.rows, rows, strict=True):
+        row.cells[0].text, row.cells[1].text = label, text
+    document.add_paragraph("第二章 附则")
+    document.add_paragraph("第三条 本村规民约自通过之日起施行。")
+    path = tmp_path / "table.docx"
+    document.save(str(path))
+    rules = parse_file(path, community="QSC")
+    assert [(u.label, u.text, u.path) for u in rules.units] == [
+        ("第一条", "爱护环境。", ("第一章 总则",)), ("第二条", "邻里和睦。", ("第一章 总则",)),
+        ("第三条", "本村规民约自通过之日起施行。", ("第二章 附则",))]
+
+
+def test_pdf_page_headers_footers_and_items(tmp_path: Path) -> None:
+    pages = [
+        ["青山村村规民约（2024年修订）", "第一条 村民应当遵守下列约", "定：", "（一）不乱倒垃圾；",
+         "（二）不焚烧", "秸秆。", "第 1 页 共 3 页"],
+        ["青山村村规民约（2024年修订）", "第二条 邻里之间互相帮助，", "和睦相处。", "第 2 页 共 3 页"],
+        ["青山村村规民约（2024年修订）", "第三条 本村规民约自通过之日起施行。", "- 3 -"],
+    ]
+    rules = parse_file(write_pdf(tmp_path / "村规民约.pdf", pages), community="QSC")
+    assert rules.title == "青山村村规民约（2024年修订）"
+    assert rules.meta["version"] == "2024年修订"
+    assert [(u.label, u.text) for u in rules.units] == [
+        ("第一条", "村民应当遵守下列约定：\n（一）不乱倒垃圾；\n（二）不焚烧秸秆。"),
+        ("第二条", "邻里之间互相帮助，和睦相处。"),
+        ("第三条", "本村规民约自通过之日起施行。"),
+    ]

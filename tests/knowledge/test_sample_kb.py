@@ -2,6 +2,7 @@
 
 The sample is what the main job runs on when ``../shared`` is absent, so it must be well formed on
 its own; when the shared corpus is present, every article it cites from a law must really exist.
+The last part reads every file with the real parser (``knowledge.parsing.parse_file``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,10 @@ from typing import Any
 import pytest
 import yaml
 
+from knowledge.numerals import cn_to_int, int_to_cn
+from knowledge.parsing import iter_documents, parse_file
 from knowledge.samples import SAMPLE_COMMUNITIES, SAMPLE_DIR, SAMPLE_SOURCES
+from knowledge.units import NATIONAL_SCOPE, Document, UnitKind, UnitStatus
 
 RULES = sorted((SAMPLE_DIR / "rules").glob("*.md"))
 FAQS = sorted((SAMPLE_DIR / "faq").glob("*.yaml"))
@@ -32,20 +36,6 @@ NUM = "零〇一二两三四五六七八九十百千"
 ARTICLE_LINE = re.compile(rf"^第([{NUM}]+)条\s", re.MULTILINE)
 # A cited title, or an article number (or a range 第X条至第Y条) that belongs to the last cited title.
 CITATION = re.compile(rf"《([^《》]+)》|第([{NUM}]+)条(?:至第([{NUM}]+)条)?")
-
-
-def cn_to_int(text: str) -> int:
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
-    units = {"十": 10, "百": 100, "千": 1000}
-    total, digit = 0, None
-    for ch in text:
-        if ch in digits:
-            digit = digits[ch]
-        else:
-            total += (1 if digit is None else digit) * units[ch]
-            digit = None
-    return total + (digit or 0)
 
 
 def split_front_matter(path: Path) -> tuple[dict[str, Any], str]:
@@ -206,17 +196,19 @@ def test_communities_form_one_tree_with_mediators_in_it() -> None:
             assert community["parent"] in communities, code
         if community["level"] == "grid":
             assert code.startswith(f"{community['parent']}-") and community.get("grid_worker")
+            assert isinstance(community["grid_worker_chat_id"], int)
     assert {c for c, v in communities.items() if v["level"] == "grid"} == {"QSC-01", "QSC-02", "LSS-01"}
 
-    people = data["mediators"] + data["coordinators"]
-    chat_ids = [p["chat_id"] for p in people]
+    grid_workers = [c["grid_worker_chat_id"] for c in communities.values() if c["level"] == "grid"]
+    chat_ids = [p["chat_id"] for p in data["mediators"] + data["coordinators"]] + grid_workers
     assert len(chat_ids) == len(set(chat_ids))
     assert {m["chat_id"] for m in data["mediators"]} == {2001, 2002}
     for mediator in data["mediators"]:
         assert mediator["level"] == 1 and mediator["capacity"] == 3
         assert set(mediator["communities"]) <= set(communities)
         assert set(mediator["specialties"]) <= CATEGORIES
-    assert [(c["chat_id"], c["level"]) for c in data["coordinators"]] == [(3001, 2)]
+    assert [(c["chat_id"], c["level"], c["role"]) for c in data["coordinators"]] == [(3001, 2, "coordinator")]
+    assert all(set(c["communities"]) <= set(communities) for c in data["coordinators"])
 
 
 # --- citations ---------------------------------------------------------------------------------
@@ -274,3 +266,84 @@ def test_citation_reader_follows_the_last_named_title() -> None:
     assert list(citations(text)) == [
         ("甲法", 2), ("甲法", 10), ("甲法", 11), ("甲法", 12), ("乙条例", 105), ("乙条例", 3),
     ]
+
+
+# --- read by the parser ------------------------------------------------------------------------
+
+ALL_FILES = [*RULES, *FAQS, *PROSE]
+
+
+def parsed(path: Path) -> Document:
+    document = parse_file(path)
+    assert not document.warnings, f"{path.name}: {document.warnings}"
+    assert all(unit.status is UnitStatus.IN_FORCE for unit in document.units)
+    ids = [unit.id for unit in document.units]
+    assert len(ids) == len(set(ids)), f"{path.name}: unit ids must be unique"
+    return document
+
+
+def test_the_sample_sources_ingest_as_a_batch_without_errors() -> None:
+    results = list(iter_documents(SAMPLE_SOURCES))
+    errors = [r for r in results if not isinstance(r, Document)]
+    assert not errors
+    assert len(results) == len(ALL_FILES)
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.name)
+def test_rules_parse_into_one_unit_per_article(path: Path) -> None:
+    front, body = split_front_matter(path)
+    document = parsed(path)
+    assert document.kind is UnitKind.RULES
+    assert document.title == front["title"]
+    assert document.scope == front["community"]
+    numbers = article_numbers(body)
+    assert [u.number for u in document.units] == numbers
+    assert [u.label for u in document.units] == [f"第{int_to_cn(n)}条" for n in numbers]
+    for unit in document.units:
+        assert unit.scope == front["community"] and unit.kind is UnitKind.RULES
+        assert unit.id.endswith(f"/{unit.number}") and unit.text and not unit.text.startswith("第")
+        assert str(unit.meta.get("adopted_on")) == str(front["adopted_on"])
+        assert unit.meta.get("version") == front["version"]
+
+
+def test_village_rules_keep_their_chapter_in_the_path() -> None:
+    document = parsed(SAMPLE_DIR / "rules" / "青山村村规民约.md")
+    by_number = {u.number: u for u in document.units}
+    assert by_number[1].path[-1] == "第一章 总则"
+    assert by_number[29].path[-1].startswith("第七章")
+    assert "和事佬" in by_number[29].text
+    assert by_number[29].citation == "《青山村村规民约》第二十九条"
+
+
+@pytest.mark.parametrize("path", FAQS, ids=lambda p: p.name)
+def test_faq_parses_into_one_unit_per_entry(path: Path) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document = parsed(path)
+    assert document.kind is UnitKind.FAQ
+    assert document.scope == data["scope"]
+    assert len(document.units) == len(data["entries"])
+    for unit, entry in zip(document.units, data["entries"], strict=True):
+        assert unit.scope == data["scope"]
+        assert unit.questions == (entry["question"], *entry["alternates"])
+        assert unit.text.strip() == entry["answer"].strip()
+        assert unit.id.endswith(entry["id"])
+
+
+@pytest.mark.parametrize("path", PROSE, ids=lambda p: p.name)
+def test_prose_parses_into_passages_by_section(path: Path) -> None:
+    front, body = split_front_matter(path)
+    document = parsed(path)
+    assert document.kind is UnitKind.PROSE and document.title == front["title"]
+    assert document.scope == NATIONAL_SCOPE
+    sections = re.findall(r"^## (.+)$", body, re.MULTILINE)
+    headings = {u.path[-1] for u in document.units if u.path}
+    assert set(sections) <= headings
+    text = re.sub(r"\s", "", "".join(u.text for u in document.units))
+    for paragraph in re.split(r"\n\s*\n", body):
+        if paragraph.strip() and not paragraph.lstrip().startswith("#"):
+            assert re.sub(r"\s", "", paragraph)[:30] in text, "no passage of the note may be lost"
+
+
+def test_one_communitys_rules_carry_only_that_community() -> None:
+    scopes = {parsed(p).scope: {u.scope for u in parsed(p).units} for p in RULES}
+    assert scopes == {"QSC": {"QSC"}, "LSS": {"LSS"}}

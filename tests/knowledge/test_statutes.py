@@ -156,3 +156,28 @@ def test_national_corpus_statuses_match_the_manifest(shared_corpus: Path) -> Non
     assert "中华人民共和国环境噪声污染防治法" in repealed
     ids = [u.id for d in result for u in d.units]
     assert len(ids) == len(set(ids))
+
+
+def test_rules_versions_current_one_keeps_the_plain_ids(tmp_path: Path) -> None:
+    for adopted, text in (("2024-03-15", "新的约定。"), ("2019-05-01", "旧的约定。")):
+        folder = tmp_path / adopted
+        folder.mkdir()
+        (folder / "村规民约.md").write_text(
+            f"---\ncommunity: QSC\nadopted_on: {adopted}\n---\n# 青山村村规民约\n\n第一条 {text}\n", "utf-8")
+    documents = [d for d in iter_documents([tmp_path]) if isinstance(d, Document)]
+    assert [d.meta["adopted_on"] for d in documents] == ["2019-05-01", "2024-03-15"]
+    old, new = apply_statuses(documents)
+    assert new.status is UnitStatus.IN_FORCE
+    assert new.units[0].id == "rules/QSC/青山村村规民约/1"
+    assert old.status is UnitStatus.SUPERSEDED
+    assert old.meta["superseded_by"] == "青山村村规民约（2024-03-15）"
+    assert old.units[0].id == "rules/QSC/青山村村规民约@2019-05-01/1"
+
+
+def test_rules_of_two_villages_never_mix(tmp_path: Path) -> None:
+    for code in ("QSC", "LSS"):
+        text = f"---\ncommunity: {code}\n---\n# 村规民约\n\n第一条 约定。\n"
+        (tmp_path / f"{code}.md").write_text(text, "utf-8")
+    documents = apply_statuses([d for d in iter_documents([tmp_path]) if isinstance(d, Document)])
+    assert {d.scope: d.status for d in documents} == {"QSC": UnitStatus.IN_FORCE, "LSS": UnitStatus.IN_FORCE}
+    assert {d.units[0].id for d in documents} == {"rules/QSC/村规民约/1", "rules/LSS/村规民约/1"}

@@ -1,4 +1,9 @@
-"""Word's automatic numbering, which python-docx's ``paragraph.text`` leaves out.
+"""Reading .docx text in document order, with Word's automatic numbering.
+
+``document_lines`` walks the body in order (paragraphs and tables; a table row becomes one line of
+its cells, so a row "第一条 | 内容" reads as an article).
+
+Word's automatic numbering is what python-docx's ``paragraph.text`` leaves out.
 
 Village rules typed in Word often number their articles with list numbering ("第%1条" with Chinese
 counting, or "%1."). The numbers live in numbering.xml, not in the text, so without this the
@@ -122,3 +127,24 @@ class ListNumbering:
                 num_id = str(num_ids[0])
                 return None if num_id == "0" else (num_id, int(levels[0]) if levels else 0)
         return None
+
+
+def document_lines(document: Any) -> list[str]:
+    """The body of a python-docx Document as lines, in order, with list numbers restored."""
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    numbering = ListNumbering(document)
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        if child.tag == qn("w:p"):
+            paragraph = Paragraph(child, document)
+            prefix = numbering.prefix(paragraph) if paragraph.text.strip() else ""
+            lines.append(f"{prefix} {paragraph.text}" if prefix else paragraph.text)
+        elif child.tag == qn("w:tbl"):
+            for row in Table(child, document).rows:
+                # a merged cell shows up once per grid column: keep each text once
+                cells = list(dict.fromkeys(c.text.strip() for c in row.cells if c.text.strip()))
+                lines.append(" ".join(cells))
+    return lines
