@@ -56,18 +56,9 @@ class Unit:
     def __post_init__(self) -> None:
         if not self.hash:
             basis = "\x1f".join(
-                [
-                    self.kind,
-                    self.doc_title,
-                    "/".join(self.path),
-                    self.label or "",
-                    self.text,
-                    self.scope,
-                    self.status,
-                    self.superseded_by or "",
-                    "\x1e".join(self.questions),
-                    repr(sorted(self.meta.items())),
-                ]
+                [self.kind, self.doc_title, "/".join(self.path), self.label or "", self.text,
+                 self.scope, self.status, self.superseded_by or "", "\x1e".join(self.questions),
+                 repr(sorted(self.meta.items()))]
             )
             object.__setattr__(self, "hash", content_hash(basis))
 

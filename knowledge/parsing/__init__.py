@@ -27,13 +27,8 @@ _ARTICLE_LINE = re.compile(ARTICLE_RE.pattern, re.MULTILINE)
 _LAW_TITLE = re.compile(r"(?:法|法典|条例|规定|办法|细则|解释|决定)(?:[(（][^)）]*[)）])?$")
 
 
-def parse_file(
-    path: str | Path,
-    *,
-    kind: UnitKind | str | None = None,
-    community: str | None = None,
-    meta: dict[str, Any] | None = None,
-) -> Document:
+def parse_file(path: str | Path, *, kind: UnitKind | str | None = None, community: str | None = None,
+               meta: dict[str, Any] | None = None) -> Document:
     """Parse one source file.
 
     Metadata is merged from (weakest first) what the text says, YAML front matter, the sidecar
@@ -98,11 +93,8 @@ def iter_source_files(paths: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path)
-                if (
-                    child.is_file()
-                    and not any(part.startswith(".") for part in relative.parts)
-                    and _wanted(child)
-                ):
+                if child.is_file() and not any(part.startswith(".") for part in relative.parts) \
+                        and _wanted(child):
                     yield child
         else:
             yield path
@@ -113,9 +105,8 @@ def _wanted(path: Path) -> bool:
     return not (is_sidecar(path) or path.stem.upper() in ("MANIFEST", "README"))
 
 
-def iter_documents(
-    paths: Iterable[str | Path], *, kind: UnitKind | str | None = None, community: str | None = None
-) -> Iterator[Document | DocumentError]:
+def iter_documents(paths: Iterable[str | Path], *, kind: UnitKind | str | None = None,
+                   community: str | None = None) -> Iterator[Document | DocumentError]:
     """Parse every file under ``paths``; one bad file yields its error and the batch goes on."""
     for path in iter_source_files(paths):
         try:

@@ -23,23 +23,10 @@ _ALTERNATE_RE = re.compile(r"^(?:又问|也问|别的问法|其他问法|同义�
 _ALT_SPLIT = re.compile(r"\s*[|｜]\s*")
 # CSV header aliases (English and Chinese) → field.
 _COLUMNS = {
-    "id": "id",
-    "编号": "id",
-    "question": "question",
-    "问题": "question",
-    "问": "question",
-    "alternates": "alternates",
-    "同义问法": "alternates",
-    "其他问法": "alternates",
-    "answer": "answer",
-    "答案": "answer",
-    "答": "answer",
-    "回答": "answer",
-    "source": "source",
-    "来源": "source",
-    "依据": "source",
-    "tags": "tags",
-    "标签": "tags",
+    "id": "id", "编号": "id", "question": "question", "问题": "question", "问": "question",
+    "alternates": "alternates", "同义问法": "alternates", "其他问法": "alternates",
+    "answer": "answer", "答案": "answer", "答": "answer", "回答": "answer",
+    "source": "source", "来源": "source", "依据": "source", "tags": "tags", "标签": "tags",
 }
 
 
@@ -100,28 +87,11 @@ def parse_faq(source: SourceText, meta: dict[str, Any]) -> Document:
         if entry.tags:
             unit_meta["tags"] = ",".join(entry.tags)
         questions = tuple(dict.fromkeys(q for q in [entry.question, *entry.alternates] if q))
-        units.append(
-            Unit(
-                id=f"faq/{stem}/{key}",
-                kind=UnitKind.FAQ,
-                doc_title=title,
-                text=entry.answer.strip(),
-                path=entry.path,
-                scope=scope,
-                source=str(source.path),
-                questions=questions,
-                meta=unit_meta,
-            )
-        )
-    return Document(
-        source=str(source.path),
-        kind=UnitKind.FAQ,
-        title=title,
-        units=tuple(units),
-        scope=scope,
-        meta=dict(meta),
-        warnings=tuple(warnings),
-    )
+        units.append(Unit(id=f"faq/{stem}/{key}", kind=UnitKind.FAQ, doc_title=title,
+                          text=entry.answer.strip(), path=entry.path, scope=scope, source=str(source.path),
+                          questions=questions, meta=unit_meta))
+    return Document(source=str(source.path), kind=UnitKind.FAQ, title=title, units=tuple(units), scope=scope,
+                    meta=dict(meta), warnings=tuple(warnings))
 
 
 def _as_list(value: object) -> list[str]:
@@ -135,14 +105,11 @@ def _as_list(value: object) -> list[str]:
 
 
 def _entry(raw: dict[str, Any]) -> Entry:
-    return Entry(
-        question=str(raw.get("question") or "").strip(),
-        answer=str(raw.get("answer") or "").strip(),
-        alternates=_as_list(raw.get("alternates")),
-        id=str(raw["id"]).strip() if raw.get("id") not in (None, "") else None,
-        source=str(raw["source"]).strip() if raw.get("source") else None,
-        tags=_as_list(raw.get("tags")),
-    )
+    return Entry(question=str(raw.get("question") or "").strip(), answer=str(raw.get("answer") or "").strip(),
+                 alternates=_as_list(raw.get("alternates")),
+                 id=str(raw["id"]).strip() if raw.get("id") not in (None, "") else None,
+                 source=str(raw["source"]).strip() if raw.get("source") else None,
+                 tags=_as_list(raw.get("tags")))
 
 
 def _from_yaml(source: SourceText) -> tuple[dict[str, Any], list[Entry]]:

@@ -41,12 +41,8 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
             title, body_start = found, len(lines) - len(rest)
     title = str(meta.get("title") or title or source.path.stem)
     version_date = meta.get("version_date") or file_date(source.path.stem)
-    blocks = blocks_from_lines(
-        lines[body_start:],
-        plain_headings=source.fmt != "md",
-        hard_wrapped=source.hard_wrapped,
-        starts_unit=lambda s: bool(article_start(s)),
-    )
+    blocks = blocks_from_lines(lines[body_start:], plain_headings=source.fmt != "md",
+                               hard_wrapped=source.hard_wrapped, starts_unit=lambda s: bool(article_start(s)))
     for block in blocks:
         block.line += body_start
     base_path = (subtitle,) if subtitle else ()
@@ -68,32 +64,16 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
         warnings.append(note)
     unit_meta = flat_meta(doc_meta)
     units = tuple(
-        Unit(
-            id=f"law/{key}/{tail}",
-            kind=UnitKind.LAW,
-            doc_title=title,
-            text=section.text,
-            path=section.path,
-            label=section.label,
-            number=section.number,
-            scope=scope,
-            source=str(source.path),
-            meta=dict(unit_meta),
-        )
+        Unit(id=f"law/{key}/{tail}", kind=UnitKind.LAW, doc_title=title, text=section.text,
+             path=section.path, label=section.label, number=section.number, scope=scope,
+             source=str(source.path), meta=dict(unit_meta))
         for section, tail in zip(sections, keys, strict=True)
         if section.text or section.label
     )
     if not units:
         raise fail(source.path, "empty", "no articles or text found in this law file")
-    return Document(
-        source=str(source.path),
-        kind=UnitKind.LAW,
-        title=title,
-        units=units,
-        scope=scope,
-        meta=doc_meta,
-        warnings=tuple(warnings),
-    )
+    return Document(source=str(source.path), kind=UnitKind.LAW, title=title, units=units, scope=scope,
+                    meta=doc_meta, warnings=tuple(warnings))
 
 
 def _split_header(lines: list[str]) -> tuple[str | None, str | None, list[str], int]:
@@ -150,9 +130,8 @@ def _loose_passages(loose: list[Section]) -> list[Section]:
     return passages
 
 
-def _without_articles(
-    blocks: list[Block], base_path: tuple[str, ...]
-) -> tuple[list[Section], list[str], str]:
+def _without_articles(blocks: list[Block],
+                      base_path: tuple[str, ...]) -> tuple[list[Section], list[str], str]:
     """A law text with no 第X条: numbered items (一、二、) if it has them, else bounded passages."""
     loose, items = group_sections(blocks, cn_item_start, base_path=base_path)
     numbers = [item.number or 0 for item in items]

@@ -114,7 +114,7 @@ def split_front_matter(path: Path, text: str) -> tuple[dict[str, Any], str]:
     if not match:
         return {}, text
     data = _load_mapping(path, match.group(1), "bad_front_matter", "the --- front matter block")
-    return data, text[match.end() :]
+    return data, text[match.end():]
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:

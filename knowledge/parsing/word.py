@@ -22,15 +22,8 @@ from knowledge.numerals import int_to_cn
 
 _NS = {"w": "http://schemas.openxmlformats.org/wordprocessingml/2006/main"}
 
-_CHINESE_FORMATS = {
-    "chineseCounting",
-    "chineseCountingThousand",
-    "chineseLegalSimplified",
-    "ideographDigital",
-    "japaneseCounting",
-    "taiwaneseCounting",
-    "taiwaneseCountingThousand",
-}
+_CHINESE_FORMATS = {"chineseCounting", "chineseCountingThousand", "chineseLegalSimplified",
+                    "ideographDigital", "japaneseCounting", "taiwaneseCounting", "taiwaneseCountingThousand"}
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _PLACEHOLDER = re.compile(r"%([1-9])")
 
@@ -74,9 +67,8 @@ class ListNumbering:
             numbering = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return
-        abstract = {
-            str(_xpath(item, "./@w:abstractNumId")[0]): item for item in _xpath(numbering, "./w:abstractNum")
-        }
+        abstract = {str(_xpath(item, "./@w:abstractNumId")[0]): item
+                    for item in _xpath(numbering, "./w:abstractNum")}
         for num in _xpath(numbering, "./w:num"):
             num_id = str(_xpath(num, "./@w:numId")[0])
             abstract_id = _val(num, "abstractNumId")
@@ -125,7 +117,7 @@ class ListNumbering:
             if num_ids:
                 levels = _xpath(element, "./w:pPr/w:numPr/w:ilvl/@w:val")
                 num_id = str(num_ids[0])
-                return None if num_id == "0" else (num_id, int(levels[0]) if levels else 0)
+                return (None if num_id == "0" else (num_id, int(levels[0]) if levels else 0))
         return None
 
 
