@@ -28,22 +28,23 @@ def select_citations(hits: Sequence[Hit], question: str, settings: AnswerSetting
     """The hits worth citing: in force, strong enough, close to the best one, at most a few.
 
     The first ``max_citations`` are quoted; up to ``related_citations`` more are named as related
-    provisions. An FAQ or 普法 hit at the top answers on its own.
+    provisions. An FAQ or 普法 hit at the top leads, and strong law or rule articles follow it quoted.
     """
     current = rerank(hits, question, settings.overlap_weight)
     if not current or max(h.score for h in current) < settings.min_score:
         return []
-    best = current[0]
-    if best.unit.kind in (UnitKind.FAQ, UnitKind.PROSE):
-        return [to_citation(best, question, settings)]
     top = max(h.score for h in current)
     floor = max(settings.min_score, top * settings.relative_margin)
     chosen = [
         h for h in current if h.unit.kind in (UnitKind.LAW, UnitKind.RULES) and (h.score >= floor or h.exact)
     ]
-    quoted = [to_citation(h, question, settings) for h in chosen[: settings.max_citations]]
-    extra = chosen[settings.max_citations : settings.max_citations + settings.related_citations]
-    return quoted + [replace(to_citation(h, question, settings), related=True) for h in extra]
+    lead: list[Citation] = []
+    quota = settings.max_citations
+    if current[0].unit.kind in (UnitKind.FAQ, UnitKind.PROSE):
+        lead, quota = [to_citation(current[0], question, settings)], max(0, settings.max_citations - 1)
+    quoted = [to_citation(h, question, settings) for h in chosen[:quota]]
+    extra = chosen[quota : quota + settings.related_citations]
+    return lead + quoted + [replace(to_citation(h, question, settings), related=True) for h in extra]
 
 
 def to_citation(hit: Hit, question: str, settings: AnswerSettings) -> Citation:
@@ -101,6 +102,20 @@ def steps_block(steps: Sequence[str], lang: str) -> str:
     return "\n".join(lines)
 
 
+def article_blocks(articles: Sequence[Citation], lang: str) -> list[str]:
+    """The lead naming the quoted articles, the quotes, and the related provisions."""
+    quoted = [c for c in articles if not c.related]
+    related = [c for c in articles if c.related]
+    blocks: list[str] = []
+    if quoted:
+        only_rules = all(c.kind == UnitKind.RULES for c in quoted)
+        blocks.append(t("answers.lead_rules" if only_rules else "answers.lead", lang, refs=lead_refs(quoted)))
+        blocks += [t("answers.quote", lang, ref=reference(c, lang), quote=c.quote) for c in quoted]
+    if related:
+        blocks.append(t("answers.also_see", lang, refs=lead_refs(related)))
+    return blocks
+
+
 def compose(
     question: str, citations: Sequence[Citation], replaced: Sequence[ReplacedLaw], lang: str = "zh"
 ) -> tuple[str, list[str]]:
@@ -108,6 +123,7 @@ def compose(
     blocks = replaced_notice(replaced, lang)
     steps = next_steps(lang)
     first = citations[0]
+    articles = [c for c in citations if c.kind in (UnitKind.LAW, UnitKind.RULES)]
     if first.kind in (UnitKind.FAQ, UnitKind.PROSE):
         blocks.append(t("answers.faq_lead", lang) if first.kind == UnitKind.FAQ else "")
         blocks.append(first.quote)
@@ -118,15 +134,8 @@ def compose(
                 title=first.law,
             )
         )
-        steps = steps[1:3]
-    else:
-        quoted = [c for c in citations if not c.related]
-        related = [c for c in citations if c.related]
-        only_rules = all(c.kind == UnitKind.RULES for c in quoted)
-        blocks.append(t("answers.lead_rules" if only_rules else "answers.lead", lang, refs=lead_refs(quoted)))
-        blocks += [t("answers.quote", lang, ref=reference(c, lang), quote=c.quote) for c in quoted]
-        if related:
-            blocks.append(t("answers.also_see", lang, refs=lead_refs(related)))
+        steps = steps[1:3] if not articles else steps
+    blocks += article_blocks(articles, lang)
     blocks.append(steps_block(steps, lang))
     blocks.append(t("common.disclaimer", lang))
     return "\n\n".join(b for b in blocks if b), steps

@@ -106,3 +106,20 @@ def test_rerank_prefers_the_article_that_says_what_the_resident_wrote() -> None:
     hits = [Hit(DIVORCE, 0.50), Hit(PASSAGE, 0.48)]
     assert rerank(hits, "邻居不让我通行排水", 0.2)[0].unit is PASSAGE
     assert rerank(hits, "邻居不让我通行排水", 0.0)[0].unit is DIVORCE
+
+
+def test_faq_leads_and_a_strong_village_rule_follows_quoted(rules_classifier: Classifier) -> None:
+    from knowledge.units import Hit
+
+    class FaqThenRule(StaticRetriever):
+        def search(
+            self, query: str, k: int = 5, community: str | None = None, include_inactive: bool = False
+        ) -> list[Hit]:
+            return [Hit(FAQ, 0.6), Hit(RULE, 0.55), Hit(PASSAGE, 0.1)]
+
+    answer = Assistant(FaqThenRule(), rules_classifier, AnswerSettings(min_score=0.3)).answer("鸡鸭啄了庄稼")
+    assert [c.id for c in answer.citations] == [FAQ.id, RULE.id]
+    assert answer.text.index(FAQ.text) < answer.text.index(f"“{RULE.text}”")
+    assert (
+        "来源：《云溪县便民服务指南》" in answer.text and "第五条（2024-03-15通过，版本：2）" in answer.text
+    )
