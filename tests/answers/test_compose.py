@@ -117,7 +117,9 @@ def test_faq_leads_and_a_strong_village_rule_follows_quoted(rules_classifier: Cl
         ) -> list[Hit]:
             return [Hit(FAQ, 0.6), Hit(RULE, 0.55), Hit(PASSAGE, 0.1)]
 
-    answer = Assistant(FaqThenRule(), rules_classifier, AnswerSettings(min_score=0.3)).answer("这个事情怎么处理")
+    answer = Assistant(FaqThenRule(), rules_classifier, AnswerSettings(min_score=0.3)).answer(
+        "这个事情怎么处理"
+    )
     assert [c.id for c in answer.citations] == [FAQ.id, RULE.id]
     assert answer.text.index(FAQ.text) < answer.text.index(f"“{RULE.text}”")
     assert (
