@@ -40,28 +40,18 @@ _NAME = re.compile(
 
 
 def _lookup() -> Callable[[str], tuple[str, str] | None]:
+    """The parser's repeal registry when it is there, else the table above."""
     try:
-        from knowledge.statutes import find_replacement  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return lambda name: FALLBACK_REPLACEMENTS.get(name)
+        from knowledge.statutes import find_replacement
+    except ImportError:  # pragma: no cover - the registry ships with heshi
+        return FALLBACK_REPLACEMENTS.get
 
     def lookup(name: str) -> tuple[str, str] | None:
         found = find_replacement(name)
-        if found is None:
-            return FALLBACK_REPLACEMENTS.get(name)
-        new = (
-            getattr(found, "new", None)
-            or getattr(found, "replaced_by", None)
-            or getattr(found, "title", None)
-        )
-        on = (
-            getattr(found, "on", None) or getattr(found, "effective_on", None) or getattr(found, "date", None)
-        )
-        if isinstance(found, tuple):
-            new, on = found[0], found[1]
-        if not new:
-            return FALLBACK_REPLACEMENTS.get(name)
-        return str(new), str(on) if on else FALLBACK_REPLACEMENTS.get(name, ("", ""))[1]
+        fallback = FALLBACK_REPLACEMENTS.get(name)
+        if found is None or not found.replaced_by:
+            return fallback
+        return found.replaced_by, found.on or (fallback[1] if fallback else "")
 
     return lookup
 

