@@ -91,6 +91,7 @@ def reply_json(reply: Reply) -> dict[str, Any]:
                 "kind": c.kind,
                 "adopted_on": c.adopted_on,
                 "version": c.version,
+                "related": c.related,
             }
             for c in (answer.citations if answer else ())
         ],
