@@ -33,6 +33,8 @@ _VERSION_NOTE = re.compile(r"[(（]\s*(?:\d{4}-\d{2}-\d{2}|\d{4}\s*年?\s*(?:修
 _ARTICLE_TAIL = re.compile(r"(?:第[零〇一二三四五六七八九十百千两0-9０-９]+条.*|[0-9０-９]+条.*)$")
 _REPEAL_SENTENCE = re.compile(r"[^。；]*?(?:同时|予以|起|即行)废止")
 _QUOTED_TITLE = re.compile(r"《([^》]{2,80})》")
+_LEAD_IN = re.compile(r"^(?:根据|依据|按照|依照|参照|违反|适用|按|依|据|查|看|问)+")
+_TRAIL = re.compile(r"(?:的?(?:规定|条文|内容|相关规定))?[的，。？?！!]*$")
 _COMMENCEMENT = re.compile(r"自(\d{4}年\d{1,2}月\d{1,2}日)起施行")
 
 # Everyday short names people use for laws.
@@ -87,12 +89,13 @@ def title_aliases(title: str) -> tuple[str, ...]:
 
 
 def mentioned_title(mention: str) -> str:
-    """The title in a mention such as 《中华人民共和国合同法》第五十二条 or 合同法第52条."""
+    """The title in a mention such as 《中华人民共和国合同法》第五十二条, 合同法第52条, 根据婚姻法的规定."""
     text = _SPACES.sub("", mention)
     quoted = _QUOTED_TITLE.search(text)
     if quoted:
         return quoted.group(1)
-    return _ARTICLE_TAIL.sub("", text)
+    text = _LEAD_IN.sub("", _ARTICLE_TAIL.sub("", text))
+    return _TRAIL.sub("", text)
 
 
 class StatuteRegistry:

@@ -13,12 +13,16 @@ from typing import Any
 
 import yaml
 
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import MD_HEADING_RE, clean_line, split_title
 from knowledge.units import Document, Unit, UnitKind
 
-_QUESTION_RE = re.compile(r"^(?:问|Q)\s*[:：]\s*")
-_ANSWER_RE = re.compile(r"^(?:答|A)\s*[:：]\s*")
+# "1. 问：", "二、问题：", "（3）问：": a numbered question
+_NUMBERING = (r"(?:[0-9０-９]{1,3}\s*[、.．]|[一二三四五六七八九十]{1,3}\s*、"
+              r"|[（(][0-9一二三四五六七八九十]{1,3}[)）])?\s*")
+_QUESTION_RE = re.compile(rf"^{_NUMBERING}(?:问题?|Q)\s*[:：]\s*", re.IGNORECASE)
+_ANSWER_RE = re.compile(r"^(?:答复?|回答|A)\s*[:：]\s*", re.IGNORECASE)
+_LEADING_NUMBER = re.compile(rf"^{_NUMBERING}")
 _ALTERNATE_RE = re.compile(r"^(?:又问|也问|别的问法|其他问法|同义问法)\s*[:：]\s*")
 _ALT_SPLIT = re.compile(r"\s*[|｜]\s*")
 # CSV header aliases (English and Chinese) → field.
@@ -76,7 +80,7 @@ def parse_faq(source: SourceText, meta: dict[str, Any]) -> Document:
     units: list[Unit] = []
     seen: set[str] = set()
     for number, entry in enumerate(usable, start=1):
-        key = entry.id or str(number)
+        key = id_part(entry.id) if entry.id else str(number)
         if key in seen:
             warnings.append(f"entry id {key!r} is used twice; the second one is numbered {key}~{number}")
             key = f"{key}~{number}"
@@ -166,8 +170,8 @@ def _from_markdown(source: SourceText) -> tuple[str | None, list[Entry]]:
             current = None
             continue
         path = tuple(headings[lvl] for lvl in sorted(headings))
-        if heading:  # a question heading
-            current = Entry(question=heading.group(2).strip(), path=path)
+        if heading:  # a question heading, maybe numbered: "## 3. 低保怎么申请？"
+            current = Entry(question=_LEADING_NUMBER.sub("", heading.group(2).strip()), path=path)
             entries.append(current)
             in_answer = True
         elif qa_style and _QUESTION_RE.match(line):

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import all_dates, file_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import (
     MD_HEADING_RE,
     Block,
@@ -53,12 +53,19 @@ def parse_law(source: SourceText, meta: dict[str, Any]) -> Document:
         doc_meta["version_date"] = str(version_date)
     doc_meta.update({k: v for k, v in meta.items() if k not in ("title", "kind")})
     scope = resolve_scope(source, meta, community_applies=False)  # --community is for rules/FAQs
-    key = f"{title}@{version_date}" if version_date else title
+    key = id_part(f"{title}@{version_date}" if version_date else title)
 
     if articles:
         warnings += check_numbering(articles, expect_first=None if subtitle else 1)
-        sections = _loose_passages(loose) + articles
-        keys = [f"intro-{i}" for i in range(1, len(sections) - len(articles) + 1)] + unit_keys(articles)
+        passages = _loose_passages(loose)
+        first = articles[0].line
+        before = [p for p in passages if p.line < first]  # a preamble, 序言
+        after = [p for p in passages if p.line >= first]  # text under a heading between or after articles
+        keyed = [(p, f"intro-{i}") for i, p in enumerate(before, start=1)]
+        keyed += [(p, f"annex-{i}") for i, p in enumerate(after, start=1)]
+        keyed += list(zip(articles, unit_keys(articles), strict=True))
+        keyed.sort(key=lambda pair: pair[0].line)  # document order
+        sections, keys = [s for s, _ in keyed], [k for _, k in keyed]
     else:
         sections, keys, note = _without_articles(blocks, base_path)
         warnings.append(note)

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from knowledge.parsing.dates import DATE_RE, normalise_date, parse_date
-from knowledge.parsing.sources import SourceText, fail, flat_meta, resolve_scope
+from knowledge.parsing.sources import SourceText, fail, flat_meta, id_part, resolve_scope
 from knowledge.parsing.structure import (
     Block,
     Matcher,
@@ -19,6 +19,7 @@ from knowledge.parsing.structure import (
     blocks_from_lines,
     check_numbering,
     chunk_paragraphs,
+    clean_heading,
     cn_item_start,
     group_sections,
     leading_title,
@@ -41,6 +42,8 @@ _VERSION_RES = (
     re.compile(r"(?P<v>第[一二三四五六七八九十0-9]+版)"),
     re.compile(r"版本\s*[:：]\s*(?P<v>[^\s，。]+)"),
 )
+_EFFECTIVE = re.compile(
+    rf"自\s*(?P<when>{DATE_RE.pattern}|通过之日|公布之日|发布之日)\s*起(?:施行|执行|生效|实施)")
 _STYLES: tuple[tuple[str, Matcher], ...] = (
     ("article", loose_article_start), ("cn", cn_item_start),
     ("arabic", arabic_item_start), ("paren", paren_item_start),
@@ -88,14 +91,18 @@ def parse_rules(source: SourceText, meta: dict[str, Any]) -> Document:
         raise fail(source.path, "empty", "no rule text found")
     pieces.sort(key=lambda piece: piece[0])
     unit_meta = flat_meta(merged)
-    units = tuple(
-        Unit(id=f"rules/{community}/{title}/{key or f'note-{n}'}", kind=UnitKind.RULES, doc_title=title,
-             text=text, path=path, label=label, number=number, scope=community, source=str(source.path),
-             meta=dict(unit_meta))
-        for n, (_, key, label, number, path, text) in enumerate(pieces, start=1)
-    )
-    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=units, scope=community,
-                    meta=merged, warnings=tuple(warnings))
+    notes = 0
+    prefix = f"rules/{community}/{id_part(title)}"
+    units: list[Unit] = []
+    for _, key, label, number, path, text in pieces:
+        if not key:  # text outside the numbered articles: a preamble or a closing note
+            notes += 1
+            key = f"note-{notes}"
+        units.append(Unit(id=f"{prefix}/{key}", kind=UnitKind.RULES, doc_title=title, text=text, path=path,
+                          label=label, number=number, scope=community, source=str(source.path),
+                          meta=dict(unit_meta)))
+    return Document(source=str(source.path), kind=UnitKind.RULES, title=title, units=tuple(units),
+                    scope=community, meta=merged, warnings=tuple(warnings))
 
 
 def _community(source: SourceText, meta: dict[str, Any]) -> str:
@@ -148,7 +155,8 @@ def _numbering_runs(articles: list[Section]) -> list[list[Section]]:
 
 
 def detect_adoption(text: str) -> dict[str, Any]:
-    """What the text says about itself: 经2024年3月15日村民会议表决通过 → adopted_on, adopted_by; version."""
+    """What the text says about itself: 经2024年3月15日村民会议表决通过 → adopted_on, adopted_by;
+    （2024年修订） → version; 自2024年5月1日起施行 / 自通过之日起施行 → effective_on."""
     found: dict[str, Any] = {}
     for pattern in (_ADOPTED_AFTER_DATE, _ADOPTED_BEFORE_DATE):
         match = pattern.search(text)
@@ -163,25 +171,38 @@ def detect_adoption(text: str) -> dict[str, Any]:
         if version:
             found["version"] = re.sub(r"\s+", "", version.group("v"))
             break
+    effective = _EFFECTIVE.search(text)
+    if effective:
+        date = parse_date(effective.group("when"))
+        if date:
+            found["effective_on"] = date
+        elif "adopted_on" in found and "通过" in effective.group("when"):
+            found["effective_on"] = found["adopted_on"]  # 自通过之日起施行
     return found
 
 
 def _choose_style(blocks: list[Block]) -> tuple[Matcher | None, list[Block]]:
-    """Pick the numbering that marks articles; 一、 lines above 1. items are chapter headings."""
+    """Pick the numbering that marks articles; short 一、 lines above 第X条 or 1. are chapter headings."""
     counts = {name: sum(1 for b in blocks if not b.is_heading and matcher(b.text))
               for name, matcher in _STYLES}
     matchers = dict(_STYLES)
-    if counts["article"]:
-        return loose_article_start, blocks
-    if counts["cn"] and counts["arabic"]:
-        cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
-        if all(_heading_like(start.rest) for start in cn_lines.values()):
-            promoted = [Block(b.text, 2, b.line) if b.line in cn_lines else b for b in blocks]
-            return arabic_item_start, promoted
+    for name in ("article", "arabic"):
+        if counts[name] and (name == "article" or counts["cn"]):
+            promoted = _cn_headings(blocks)
+            if name == "article" or promoted is not None:
+                return matchers[name], promoted or blocks
     for name in ("cn", "arabic", "paren"):
         if counts[name] >= 2:
             return matchers[name], blocks
     return None, blocks
+
+
+def _cn_headings(blocks: list[Block]) -> list[Block] | None:
+    """The blocks with 一、总则-style lines turned into headings, if every such line reads as one."""
+    cn_lines = {b.line: start for b in blocks if not b.is_heading and (start := cn_item_start(b.text))}
+    if not cn_lines or not all(_heading_like(start.rest) for start in cn_lines.values()):
+        return None
+    return [Block(clean_heading(b.text), 2, b.line) if b.line in cn_lines else b for b in blocks]
 
 
 def _heading_like(text: str) -> bool:

@@ -216,6 +216,11 @@ def resolve_scope(source: SourceText, meta: dict[str, Any], *, community_applies
     return code
 
 
+def id_part(text: str) -> str:
+    """A title or entry id as one segment of a unit id: no "/" (ids are split on it), no spaces."""
+    return re.sub(r"\s+", "", str(text)).replace("/", "／") or "_"
+
+
 def flat_meta(meta: dict[str, Any]) -> dict[str, Any]:
     """Unit metadata stays flat (it goes into vector-store metadata): scalars only, dates as text."""
     out: dict[str, Any] = {}

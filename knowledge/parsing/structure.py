@@ -106,11 +106,13 @@ def _is_plain_heading(line: str) -> bool:
     return len(rest) <= 30 and not rest.endswith(("。", "；", "，"))
 
 
+_PLAIN_LEVELS = {"编": 1, "分编": 2, "部分": 2, "章": 3, "节": 4}  # as the markdown levels of the corpus
+_PLAIN_UNIT = re.compile(rf"^第{_NUM}(分编|编|部分|章|节)")
+
+
 def _plain_level(line: str) -> int:
-    for level, word in enumerate(("编", "章", "节"), start=2):
-        if re.match(rf"^第{_NUM}{word}", line):
-            return level
-    return 3 if "分编" in line[:8] else 4
+    match = _PLAIN_UNIT.match(line)
+    return _PLAIN_LEVELS[match.group(1)] if match else 4
 
 
 @dataclass(slots=True)

@@ -97,7 +97,7 @@ def test_a_pdf_with_an_empty_user_password_opens(tmp_path: Path) -> None:
     assert parse_file(protected, community="QSC").units[0].text == "和睦相处。"
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=400),
        st.sampled_from([".md", ".txt", ".pdf", ".docx", ".yaml", ".csv"]))
 def test_random_bytes_never_crash_the_parser(tmp_path: Path, data: bytes, suffix: str) -> None:
@@ -118,7 +118,7 @@ _PIECES = st.sampled_from([
 ])
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(_PIECES, min_size=1, max_size=60).map("".join),
        st.sampled_from([None, "law", "rules", "faq", "prose"]), st.sampled_from([".md", ".txt"]))
 def test_structured_noise_gives_units_or_a_clear_error(tmp_path: Path, text: str, kind: str | None,

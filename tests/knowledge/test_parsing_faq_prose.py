@@ -106,7 +106,7 @@ _sentences = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_sentences, min_size=1, max_size=8), st.integers(min_value=50, max_value=600))
 def test_chunking_keeps_every_character_within_the_limit(paragraphs: list[str], limit: int) -> None:
     chunks = chunk_paragraphs(paragraphs, max_chars=limit)
@@ -123,3 +123,23 @@ def test_a_scope_that_is_not_a_community_code_is_refused(tmp_path: Path) -> None
     with pytest.raises(DocumentError) as caught:
         parse_file(path)
     assert caught.value.code == "bad_metadata"
+
+
+def test_numbered_questions_and_answer_words(tmp_path: Path) -> None:
+    path = tmp_path / "问答.md"
+    path.write_text("# 常见问题\n\n1. 问：居住证怎么办？\n答复：到派出所申请。\n\n"
+                    "二、问题：低保找谁？\n回答：找乡镇政府。\n", "utf-8")
+    guide = parse_file(path)
+    assert [(u.questions[0], u.text) for u in guide.units] == [
+        ("居住证怎么办？", "到派出所申请。"), ("低保找谁？", "找乡镇政府。")]
+    headings = tmp_path / "标题问答.md"
+    headings.write_text("# 指南\n\n## 1. 居住证怎么办？\n\n到派出所申请。\n\n## 2. 低保找谁？\n\n"
+                        "找乡镇政府。\n", "utf-8")
+    assert [u.questions[0] for u in parse_file(headings).units] == ["居住证怎么办？", "低保找谁？"]
+
+
+def test_ids_never_get_an_extra_slash(tmp_path: Path) -> None:
+    path = tmp_path / "指南.yaml"
+    path.write_text("title: 指南\nentries:\n"
+                    "  - {id: 低保/申请, question: 低保怎么申请？, answer: 找乡镇政府。}\n", "utf-8")
+    assert parse_file(path).units[0].id == "faq/指南/低保／申请"

@@ -26,7 +26,7 @@ def test_markdown_rules_with_front_matter() -> None:
     assert rules.units[3].path == ("第二章 邻里关系",)
     assert all(u.scope == "QSC" for u in rules.units)
     assert rules.units[0].meta == {"adopted_on": "2024-03-15", "adopted_by": "村民会议",
-                                   "version": "2024年修订版"}
+                                   "version": "2024年修订版", "effective_on": "2024-03-15"}
     assert rules.units[0].citation == "《青山村村规民约》第一条"
     assert rules.warnings == ()
 
@@ -41,6 +41,7 @@ def test_gb18030_text_with_sidecar_and_metadata_found_in_the_text() -> None:
     assert convention.units[3].text == "夜间十点后不在楼道大声喧哗。"  # the closing note is its own unit
     closing = convention.units[-1]
     assert (closing.label, closing.text) == (None, "本公约于二〇二三年十月八日经居民代表会议讨论通过。")
+    assert closing.id == "rules/LSS/绿水社区居民公约/note-1"
     assert convention.meta["adopted_on"] == "2023-10-08"
     assert convention.meta["adopted_by"] == "居民代表会议"
     assert convention.meta["version"] == "第二版"  # from the sidecar
@@ -121,7 +122,9 @@ def test_bad_community_code(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ("本村规民约经2024年3月15日村民会议表决通过，自通过之日起施行。",
-         {"adopted_on": "2024-03-15", "adopted_by": "村民会议"}),
+         {"adopted_on": "2024-03-15", "adopted_by": "村民会议", "effective_on": "2024-03-15"}),
+        ("本公约经2024年3月15日居民会议通过，自2024年5月1日起施行。",
+         {"adopted_on": "2024-03-15", "adopted_by": "居民会议", "effective_on": "2024-05-01"}),
         ("本公约于二〇二三年十月八日经居民代表会议讨论通过。",
          {"adopted_on": "2023-10-08", "adopted_by": "居民代表会议"}),
         ("本规约由业主大会于2022年6月1日表决通过。", {"adopted_on": "2022-06-01", "adopted_by": "业主大会"}),
@@ -180,11 +183,15 @@ def test_docx_automatic_list_numbering_is_kept(tmp_path: Path, fmt: str, text: s
     assert [u.text for u in rules.units] == ["爱护公共设施。", "不乱倒垃圾。", "邻里和睦相处。"]
 
 
+def _rules_from_text(path: Path, text: str) -> Document:
+    path.write_text(text, "utf-8")
+    return parse_file(path, community="QSC")
+
+
 def test_article_labels_as_people_type_them(tmp_path: Path) -> None:
-    path = tmp_path / "青山村村规民约.md"
-    path.write_text("# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
-                    "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n", "utf-8")
-    rules = parse_file(path, community="QSC")
+    rules = _rules_from_text(tmp_path / "青山村村规民约.md",
+                             "# 青山村村规民约\n\n第一条：爱护环境。\n\n**第二条** 邻里和睦。\n\n"
+                             "第三条、尊老爱幼。\n\n第四条规定的事项，由村委会负责。\n")
     assert [(u.label, u.text) for u in rules.units] == [
         ("第一条", "爱护环境。"), ("第二条", "邻里和睦。"),
         ("第三条", "尊老爱幼。\n第四条规定的事项，由村委会负责。"),  # "第四条规定…" cites, it does not start
@@ -224,3 +231,13 @@ def test_pdf_page_headers_footers_and_items(tmp_path: Path) -> None:
         ("第二条", "邻里之间互相帮助，和睦相处。"),
         ("第三条", "本村规民约自通过之日起施行。"),
     ]
+
+
+def test_chinese_numbered_sections_above_articles_are_headings(tmp_path: Path) -> None:
+    rules = _rules_from_text(tmp_path / "公约.txt",
+                             "幸福村村规民约\n为了建设文明乡风，制定本公约。\n一、社会治安\n第一条 不赌博。\n"
+                             "第二条 不打架斗殴。\n二、消防安全\n第三条 不在柴草旁用火。\n")
+    assert [(u.label, u.path) for u in rules.units] == [
+        (None, ()), ("第一条", ("一、社会治安",)), ("第二条", ("一、社会治安",)),
+        ("第三条", ("二、消防安全",))]
+    assert rules.units[0].text == "为了建设文明乡风，制定本公约。"

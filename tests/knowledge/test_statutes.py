@@ -26,7 +26,8 @@ def _law(folder: Path, name: str, title: str, articles: list[str], header: str =
 
 @pytest.mark.parametrize(
     "mention",
-    ["婚姻法", "《中华人民共和国婚姻法》", "中华人民共和国婚姻法第三十二条", "婚姻法第32条", " 《婚姻法》 "],
+    ["婚姻法", "《中华人民共和国婚姻法》", "中华人民共和国婚姻法第三十二条", "婚姻法第32条", " 《婚姻法》 ",
+     "根据婚姻法的规定", "依照《婚姻法》第三十二条", "婚姻法？"],
 )
 def test_marriage_law_was_replaced_by_the_civil_code(mention: str) -> None:
     found = find_replacement(mention)
@@ -54,7 +55,8 @@ def test_noise_law_and_chains() -> None:
     assert chained.via == ("中华人民共和国合同法",)
 
 
-@pytest.mark.parametrize("current", ["民法典", "中华人民共和国民法典", "劳动合同法", "不存在的法"])
+@pytest.mark.parametrize("current", ["民法典", "中华人民共和国民法典", "劳动合同法", "劳动合同法第82条",
+                                     "根据劳动合同法的规定", "不存在的法"])
 def test_laws_in_force_have_no_replacement(current: str) -> None:
     assert find_replacement(current) is None
 
@@ -181,3 +183,24 @@ def test_rules_of_two_villages_never_mix(tmp_path: Path) -> None:
     documents = apply_statuses([d for d in iter_documents([tmp_path]) if isinstance(d, Document)])
     assert {d.scope: d.status for d in documents} == {"QSC": UnitStatus.IN_FORCE, "LSS": UnitStatus.IN_FORCE}
     assert {d.units[0].id for d in documents} == {"rules/QSC/村规民约/1", "rules/LSS/村规民约/1"}
+
+
+def test_registry_entries_are_complete_and_distinct() -> None:
+    import re
+
+    from knowledge.statutes import default_registry
+
+    entries = list(default_registry())
+    assert len(entries) >= 20
+    for entry in entries:
+        assert entry.on and re.fullmatch(r"\d{4}-\d{2}-\d{2}", entry.on), entry
+        assert entry.basis and entry.basis.startswith("《"), entry
+        assert entry.replaced_by is None or normalise_title(entry.replaced_by) != normalise_title(entry.title)
+    raw = (Path(__file__).resolve().parents[2] / "knowledge" / "data" / "repealed.yaml").read_text("utf-8")
+    assert raw.count("- title:") == len(entries)  # no two entries for one law
+
+
+def test_a_law_repealed_without_successor() -> None:
+    found = find_replacement("农业税条例")
+    assert found is not None
+    assert (found.replaced_by, found.on) == (None, "2006-01-01")

@@ -1,0 +1,1 @@
+"""Evaluation of the knowledge base (retrieval recall, latency)."""

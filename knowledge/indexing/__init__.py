@@ -1,0 +1,1 @@
+"""Indexing: the text that is indexed for each unit, the manifest, the vector and lexical stores."""

@@ -1,0 +1,217 @@
+"""Incremental ingestion: parsed documents → manifest, dense vectors (Chroma) and lexical tokens.
+
+Work is skipped at two levels: a source whose file hash is unchanged is not even parsed, and a unit
+whose hash is unchanged is not re-encoded or rewritten. A changed unit replaces its old entries; units a
+source no longer has (and sources that are gone from a re-ingested folder) disappear.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.embeddings import CachedEmbeddings
+from knowledge.indexing.lexical import tokenize
+from knowledge.indexing.manifest import Manifest
+from knowledge.indexing.text import dense_texts, lexical_text
+from knowledge.indexing.vectors import VectorStore, entry_id, unit_metadata
+from knowledge.units import Document, DocumentError, Unit
+
+logger = logging.getLogger(__name__)
+TOKEN_SEPARATOR = "\x1f"
+FLUSH_TEXTS = 512  # encode and store in chunks of about this many texts (resumable, bounded memory)
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did. ``encoded`` counts texts actually sent to the encoder."""
+
+    documents_new: int = 0
+    documents_changed: int = 0
+    documents_unchanged: int = 0
+    documents_removed: int = 0
+    units_added: int = 0
+    units_replaced: int = 0
+    units_unchanged: int = 0
+    units_removed: int = 0
+    encoded: int = 0
+    encode_seconds: float = 0.0  # of ``seconds``, the time spent inside the encoder
+    seconds: float = 0.0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (source, reason): not ingested
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (source, message): ingested anyway
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.documents_new or self.documents_changed or self.documents_removed
+            or self.units_added or self.units_replaced or self.units_removed
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "documents_new": self.documents_new, "documents_changed": self.documents_changed,
+            "documents_unchanged": self.documents_unchanged, "documents_removed": self.documents_removed,
+            "units_added": self.units_added, "units_replaced": self.units_replaced,
+            "units_unchanged": self.units_unchanged, "units_removed": self.units_removed,
+            "encoded": self.encoded, "encode_seconds": round(self.encode_seconds, 3),
+            "seconds": round(self.seconds, 3),
+            "errors": [{"source": s, "reason": r} for s, r in self.errors],
+            "warnings": [{"source": s, "message": m} for s, m in self.warnings],
+        }
+
+
+def file_fingerprint(path: Path, kind: str | None, community: str | None) -> str:
+    """Hash of the bytes of a source (and its ``.meta.yaml`` sidecar) and of how it was asked to be read."""
+    digest = hashlib.sha256()
+    digest.update(f"{kind or ''}\x1f{community or ''}\x1f".encode())
+    digest.update(path.read_bytes())
+    sidecar = path.with_name(path.name + ".meta.yaml")
+    if sidecar.is_file():
+        digest.update(sidecar.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class _Pending:
+    """A document whose changed units wait to be encoded and stored."""
+
+    document: Document
+    fingerprint: str
+    units: list[tuple[int, Unit, list[str], str]]  # (seq, unit, dense texts, tokens) to (re)write
+    unchanged: list[tuple[int, Unit]]
+    stale_entries: list[str]  # Chroma ids to delete
+    removed_units: list[str]
+
+
+class Indexer:
+    def __init__(self, manifest: Manifest, vectors: VectorStore, embeddings: CachedEmbeddings) -> None:
+        self.manifest = manifest
+        self.vectors = vectors
+        self.embeddings = embeddings
+
+    def remove_source(self, source: str) -> int:
+        """Drop a source's units from every index; returns how many units went."""
+        stored = self.manifest.unit_hashes(source)
+        self.vectors.delete([entry_id(uid, p) for uid, (_, n) in stored.items() for p in range(n)])
+        removed = self.manifest.delete_document(source)
+        return len(removed)
+
+    def ingest_documents(
+        self,
+        documents: Iterable[tuple[Document, str]],
+        report: IngestReport,
+        progress: bool = True,
+    ) -> None:
+        """Store (document, fingerprint) pairs, re-encoding only changed units."""
+        pending = [self._plan(document, fingerprint, report) for document, fingerprint in documents]
+        to_encode = sum(len(texts) for item in pending for _, _, texts, _ in item.units)
+        bar = _progress_bar(to_encode, progress)
+        chunk: list[_Pending] = []
+        chunk_texts = 0
+        for item in pending:
+            chunk.append(item)
+            chunk_texts += sum(len(texts) for _, _, texts, _ in item.units)
+            if chunk_texts >= FLUSH_TEXTS:
+                self._store(chunk, report, bar.update if bar else None)
+                chunk, chunk_texts = [], 0
+        self._store(chunk, report, bar.update if bar else None)
+        if bar:
+            bar.close()
+
+    def _plan(self, document: Document, fingerprint: str, report: IngestReport) -> _Pending:
+        source = document.source
+        before = self.manifest.unit_hashes(source)
+        report.warnings.extend((source, message) for message in document.warnings)
+        owners = self.manifest.owner_of(unit.id for unit in document.units)
+        plan = _Pending(document, fingerprint, [], [], [], [])
+        seen: set[str] = set()
+        for seq, unit in enumerate(document.units):
+            owner = owners.get(unit.id, source)
+            if unit.id in seen or owner != source:
+                where = "this file" if unit.id in seen else owner
+                report.warnings.append((source, f"{unit.id} already comes from {where}; kept the first"))
+                continue
+            seen.add(unit.id)
+            texts = [t.text for t in dense_texts(unit)]
+            old = before.get(unit.id)
+            if old and old[0] == unit.hash and old[1] == len(texts):
+                plan.unchanged.append((seq, unit))
+                report.units_unchanged += 1
+                continue
+            if old:
+                report.units_replaced += 1
+                plan.stale_entries += [entry_id(unit.id, p) for p in range(len(texts), old[1])]
+            else:
+                report.units_added += 1
+            tokens = TOKEN_SEPARATOR.join(tokenize(lexical_text(unit)))
+            plan.units.append((seq, unit, texts, tokens))
+        for unit_id, (_, count) in before.items():
+            if unit_id not in seen:
+                plan.removed_units.append(unit_id)
+                plan.stale_entries += [entry_id(unit_id, p) for p in range(count)]
+        report.units_removed += len(plan.removed_units)
+        if not before:
+            report.documents_new += 1
+        elif plan.units or plan.removed_units or self.manifest.file_hash(source) != fingerprint:
+            report.documents_changed += 1
+        else:
+            report.documents_unchanged += 1
+        return plan
+
+    def _store(
+        self, chunk: Sequence[_Pending], report: IngestReport, on_batch: Callable[[int], object] | None
+    ) -> None:
+        if not chunk:
+            return
+        texts = [text for item in chunk for _, _, unit_texts, _ in item.units for text in unit_texts]
+        before, before_seconds = self.embeddings.encoded, self.embeddings.encode_seconds
+        vectors = self.embeddings.passages(texts, on_batch=on_batch)
+        report.encoded += self.embeddings.encoded - before
+        report.encode_seconds += self.embeddings.encode_seconds - before_seconds
+        ids, metadatas = [], []
+        for item in chunk:
+            for _, unit, unit_texts, _ in item.units:
+                for part in range(len(unit_texts)):
+                    ids.append(entry_id(unit.id, part))
+                    metadatas.append(unit_metadata(unit, part))
+        self.vectors.add(ids, vectors, metadatas)
+        for item in chunk:
+            self.vectors.delete(item.stale_entries)
+            self.manifest.delete_units(item.removed_units)
+            self.manifest.put_units([(u, seq, len(texts), tokens) for seq, u, texts, tokens in item.units])
+            if item.unchanged:
+                self.manifest.renumber(item.document.source, [(unit.id, seq) for seq, unit in item.unchanged])
+            document = item.document
+            self.manifest.put_document(
+                document.source, item.fingerprint, document.kind.value, document.title, document.scope,
+                document.status.value, len(document.units), document.warnings,
+            )
+
+
+def _progress_bar(total: int, enabled: bool) -> Any:
+    """A tqdm bar with rate and ETA for ingests worth watching (more than a few batches)."""
+    if not enabled or total < 64:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="text", desc="encoding", smoothing=0.05, dynamic_ncols=True)
+
+
+def collect_errors(items: Iterable[Document | DocumentError], report: IngestReport) -> list[Document]:
+    documents = []
+    for item in items:
+        if isinstance(item, DocumentError):
+            report.errors.append((item.source, item.reason))
+        else:
+            documents.append(item)
+    return documents
+
+
+def timed(report: IngestReport, started: float) -> IngestReport:
+    report.seconds = time.perf_counter() - started
+    return report

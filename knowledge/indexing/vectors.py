@@ -1,0 +1,126 @@
+"""The dense index: Chroma, on disk under data_dir or a server by URL, fed only with our own vectors.
+
+The collection is created without an embedding function, so Chroma never loads (or downloads) its
+default model: every ``add`` and ``query`` passes precomputed vectors. One entry per dense text:
+``{unit_id}#{part}`` (part 0 = the whole unit, 1.. = paragraphs), with the filter metadata.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from knowledge.units import Unit
+
+_HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 400, "max_neighbors": 32}
+
+
+def entry_id(unit_id: str, part: int) -> str:
+    return f"{unit_id}#{part}"
+
+
+def unit_of_entry(entry: str) -> str:
+    return entry.rpartition("#")[0]
+
+
+def unit_metadata(unit: Unit, part: int) -> dict[str, Any]:
+    meta: dict[str, Any] = {
+        "unit_id": unit.id, "part": part, "kind": unit.kind.value, "scope": unit.scope,
+        "status": unit.status.value, "source": unit.source, "doc_title": unit.doc_title,
+    }
+    if unit.number is not None:
+        meta["number"] = unit.number
+    if unit.label:
+        meta["label"] = unit.label
+    return meta
+
+
+@dataclass(frozen=True, slots=True)
+class DenseMatch:
+    unit_id: str
+    similarity: float  # cosine similarity of the best-matching vector of the unit
+
+
+def _client(chroma_url: str, directory: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    if chroma_url:
+        url = urlparse(chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "localhost", port=url.port or 8000, ssl=url.scheme == "https",
+            settings=settings,
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(directory), settings=settings)
+
+
+class VectorStore:
+    def __init__(self, chroma_url: str, directory: Path, collection: str) -> None:
+        self._client = _client(chroma_url, directory)
+        self._collection = self._client.get_or_create_collection(
+            collection, embedding_function=None, configuration={"hnsw": _HNSW}
+        )
+
+    def add(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[dict[str, Any]]) -> None:
+        batch = 2000  # below Chroma's maximum batch size
+        for start in range(0, len(ids), batch):
+            end = start + batch
+            self._collection.upsert(
+                ids=list(ids[start:end]), embeddings=vectors[start:end], metadatas=list(metadatas[start:end])
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for start in range(0, len(ids), 2000):
+            self._collection.delete(ids=list(ids[start : start + 2000]))
+
+    def count(self) -> int:
+        return int(self._collection.count())
+
+    def get(self, ids: Sequence[str]) -> list[tuple[str, np.ndarray]]:
+        """(unit id, vector) of the given entries that exist."""
+        if not ids:
+            return []
+        result = self._collection.get(ids=list(ids), include=["embeddings"])
+        return [
+            (unit_of_entry(entry), np.asarray(vector, dtype=np.float32))
+            for entry, vector in zip(result["ids"], result["embeddings"], strict=True)
+        ]
+
+    def sample(self, size: int) -> np.ndarray:
+        """Up to ``size`` whole-unit vectors spread over the collection (for per-query statistics)."""
+        total = self.count()
+        if total == 0:
+            return np.zeros((0, 0), dtype=np.float32)
+        chunks, step = [], max(1, total // 4)
+        for offset in range(0, total, step):
+            result = self._collection.get(
+                where={"part": 0}, offset=offset, limit=max(1, size // 4), include=["embeddings"]
+            )
+            if len(result["embeddings"]):
+                chunks.append(np.asarray(result["embeddings"], dtype=np.float32))
+        return np.concatenate(chunks)[:size] if chunks else np.zeros((0, 0), dtype=np.float32)
+
+    def search(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[DenseMatch]:
+        """Best ``n`` units (max over each unit's vectors), most similar first."""
+        total = self.count()
+        if total == 0:
+            return []
+        # Only distances are fetched: the unit id is in the entry id, and skipping the metadata makes a
+        # filtered query about 3x faster (69 → 22 ms for 200 results on the 22 laws).
+        result = self._collection.query(
+            query_embeddings=[vector], n_results=min(total, n + n // 4 + 5), where=where,
+            include=["distances"],
+        )
+        best: dict[str, float] = {}
+        for entry, distance in zip(result["ids"][0], result["distances"][0], strict=True):
+            unit_id = unit_of_entry(entry)
+            best[unit_id] = max(best.get(unit_id, -1.0), 1.0 - float(distance))
+        ranked = sorted(best.items(), key=lambda item: -item[1])[:n]
+        return [DenseMatch(unit_id, similarity) for unit_id, similarity in ranked]

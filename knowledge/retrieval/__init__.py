@@ -1,0 +1,1 @@
+"""Retrieval: exact article references, dense + lexical search, fusion into calibrated scores."""

@@ -1,0 +1,228 @@
+"""Hybrid retrieval: exact references first, then dense (Chroma) and BM25 candidates fused.
+
+Ranking: ``w · z(cosine) + (1 − w) · z(bm25)`` where each z-score is taken against the whole corpus
+for this query (BM25: every unit; dense: a fixed sample of unit vectors), ``w`` = ``dense_weight``
+(0.8). Measured on the 22 laws this ranks better than fusing the absolute scores below (recall@5
+0.685 vs 0.668) – but z-scores say how a unit stands out *within one query*, not how good it is.
+
+Score (``Hit.score``, in [0, 1], higher is better, comparable across queries – what the answer layer
+thresholds):
+
+* an exact reference ("民法典第296条") scores 1.0;
+* otherwise ``score = ½ · dense + ½ · lexical`` with
+  ``dense = clip((cosine − 0.75) / (0.93 − 0.75), 0, 1)`` – the best cosine of the unit's vectors on
+  a fixed scale (e5 puts unrelated Chinese text near 0.80, a paraphrase above 0.92) – and
+  ``lexical = coverage · bm25 / (bm25 + 10)``: the idf-weighted share of the query's words the unit
+  contains, damped by how strongly it matches. Both parts are absolute, not relative to other hits.
+
+The score of each hit is capped by the score of the hit ranked above it, so scores never rise down the
+list and a threshold keeps a prefix of the ranking.
+``Hit.dense`` and ``Hit.lexical`` carry the raw cosine and BM25 score for diagnostics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from knowledge.embeddings import VectorEmbeddings
+from knowledge.indexing.lexical import LexicalIndex, tokenize
+from knowledge.indexing.manifest import Manifest
+from knowledge.indexing.vectors import VectorStore, entry_id
+from knowledge.retrieval.references import TitleResolver, find_references
+from knowledge.units import NATIONAL_SCOPE, Hit, Unit, UnitStatus
+from knowledge.vocabulary import expand_query
+
+DENSE_FLOOR = 0.75
+DENSE_CEIL = 0.93
+LEXICAL_HALF = 10.0
+SCORE_DENSE_SHARE = 0.5
+DENSE_SAMPLE = 1000  # unit vectors kept in memory to z-score a query's cosines against the corpus
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Which units a search may return: national ones plus one community's, in force unless asked."""
+
+    community: str | None = None
+    include_inactive: bool = False
+
+    @property
+    def scopes(self) -> list[str]:
+        return [NATIONAL_SCOPE] + ([self.community] if self.community else [])
+
+    def allows(self, scope: str, status: str) -> bool:
+        return scope in self.scopes and (self.include_inactive or status == UnitStatus.IN_FORCE.value)
+
+    def chroma_where(self) -> dict[str, Any]:
+        clauses: list[dict[str, Any]] = [{"scope": {"$in": self.scopes}}]
+        if not self.include_inactive:
+            clauses.append({"status": UnitStatus.IN_FORCE.value})
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def calibrated_score(cosine: float, bm25: float, coverage: float) -> float:
+    """The [0, 1] score of a ranked hit (module docstring): absolute, so comparable across queries."""
+    dense = min(1.0, max(0.0, (cosine - DENSE_FLOOR) / (DENSE_CEIL - DENSE_FLOOR)))
+    lexical = coverage * bm25 / (bm25 + LEXICAL_HALF)
+    return SCORE_DENSE_SHARE * dense + (1.0 - SCORE_DENSE_SHARE) * lexical
+
+
+class HybridRetriever:
+    def __init__(
+        self,
+        manifest: Manifest,
+        vectors: VectorStore,
+        lexical: LexicalIndex,
+        embeddings: VectorEmbeddings,
+        dense_weight: float,
+        candidates: int,
+    ) -> None:
+        self.manifest = manifest
+        self.vectors = vectors
+        self.lexical = lexical
+        self.embeddings = embeddings
+        self.dense_weight = dense_weight
+        self.candidates = candidates
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Reload what depends on the set of units: filter columns and the title resolver."""
+        rows = self.manifest.filters()
+        by_id = {uid: (scope, status) for uid, _, scope, status in rows}
+        self._scope = np.array([by_id.get(uid, ("", ""))[0] for uid in self.lexical.ids], dtype=object)
+        self._status = np.array([by_id.get(uid, ("", ""))[1] for uid in self.lexical.ids], dtype=object)
+        self._resolver = TitleResolver((title, kind) for title, kind, _, _ in self.manifest.document_titles())
+        self._sample = self.vectors.sample(DENSE_SAMPLE)
+        self._position = {uid: i for i, uid in enumerate(self.lexical.ids)}
+        self._masks: dict[Scope, np.ndarray] = {}
+
+    # -- exact references ------------------------------------------------------------------------
+    def exact(self, query: str, scope: Scope) -> list[Unit]:
+        found: list[Unit] = []
+        for reference in find_references(query):
+            titles = self._resolver.resolve(reference)
+            units = [u for u in self.manifest.find_articles(sorted(titles), reference.number)
+                     if scope.allows(u.scope, u.status.value)]
+            # The community's own rules before national text; in-force versions before older ones.
+            units.sort(key=lambda u: (u.scope == NATIONAL_SCOPE, u.status != UnitStatus.IN_FORCE))
+            found += [u for u in units if u not in found]
+        return found
+
+    # -- ranked search ---------------------------------------------------------------------------
+    def search(self, query: str, k: int, scope: Scope, mode: str = "hybrid") -> list[Hit]:
+        """Exact references first, then the ranked units. ``mode`` "dense" or "lexical" ranks by one
+        retriever alone (for benchmarks); their hits carry that retriever's raw score."""
+        query = query.strip()
+        if not query:
+            return []
+        if mode != "hybrid":
+            return self._single(query, k, scope, mode)
+        exact = self.exact(query, scope)
+        hits = [Hit(unit, 1.0, exact=True) for unit in exact[:k]]
+        if len(hits) >= k:
+            return hits
+        ranked = self.rank(query, max(k, self.candidates), scope)
+        exact_ids = {unit.id for unit in exact}
+        wanted = [item for item in ranked if item[0] not in exact_ids][: k - len(hits)]
+        units = self.manifest.get_many([uid for uid, *_ in wanted])
+        hits += [
+            Hit(units[uid], score, dense=dense, lexical=lexical)
+            for uid, score, dense, lexical in wanted if uid in units
+        ]
+        return hits
+
+    def _single(self, query: str, k: int, scope: Scope, mode: str) -> list[Hit]:
+        if mode == "dense":
+            ranked = list(self._dense(self.embeddings.query_vector(query), k, scope).items())
+        elif mode == "lexical":
+            scores, _ = self._lexical(query, scope)
+            top = [i for i in np.argsort(-scores)[:k] if scores[i] > 0]
+            ranked = [(self.lexical.ids[i], float(scores[i])) for i in top]
+        else:
+            raise ValueError(f"unknown search mode {mode!r}")
+        units = self.manifest.get_many([uid for uid, _ in ranked])
+        return [
+            Hit(units[uid], score, dense=score if mode == "dense" else None,
+                lexical=score if mode == "lexical" else None)
+            for uid, score in ranked if uid in units
+        ]
+
+    def rank(self, query: str, n: int, scope: Scope) -> list[tuple[str, float, float, float]]:
+        """(unit id, score, cosine, bm25) of the best ``n`` units in rank order."""
+        vector = self.embeddings.query_vector(query)
+        dense = self._dense(vector, n, scope)
+        lexical, coverage = self._lexical(query, scope)
+        top_lexical = np.argsort(-lexical)[:n]
+        candidates = set(dense)
+        candidates.update(self.lexical.ids[i] for i in top_lexical if lexical[i] > 0)
+        missing = [uid for uid in candidates if uid not in dense]
+        dense.update(self._dense_of(missing, vector))
+        position = self._position
+        dense_mean, dense_std = self._dense_spread(vector)
+        lexical_mean = float(lexical.mean()) if len(lexical) else 0.0
+        lexical_std = float(lexical.std()) if len(lexical) else 0.0
+        ranked = []
+        for uid in candidates:
+            cosine = dense.get(uid, 0.0)
+            i = position.get(uid)
+            bm25 = float(lexical[i]) if i is not None else 0.0
+            cover = float(coverage[i]) if i is not None else 0.0
+            key = self.dense_weight * (cosine - dense_mean) / max(dense_std, 1e-6)
+            key += (1.0 - self.dense_weight) * (bm25 - lexical_mean) / max(lexical_std, 1e-6)
+            ranked.append((key, uid, calibrated_score(cosine, bm25, cover), cosine, bm25))
+        ranked.sort(key=lambda item: -item[0])
+        result, ceiling = [], 1.0
+        for _, uid, score, cosine, bm25 in ranked[:n]:
+            ceiling = min(ceiling, score)
+            result.append((uid, ceiling, cosine, bm25))
+        return result
+
+    def _dense_spread(self, vector: np.ndarray) -> tuple[float, float]:
+        """Mean and deviation of this query's cosine over a sample of the corpus."""
+        if not len(self._sample):
+            return 0.0, 1.0
+        similarities = self._sample @ vector
+        return float(similarities.mean()), float(similarities.std())
+
+    def _dense(self, vector: np.ndarray, n: int, scope: Scope) -> dict[str, float]:
+        matches = self.vectors.search(vector, n, scope.chroma_where())
+        return {match.unit_id: match.similarity for match in matches}
+
+    def _dense_of(self, unit_ids: Sequence[str], vector: np.ndarray) -> dict[str, float]:
+        """Cosine of units the dense search did not return (found by BM25 only)."""
+        if not unit_ids:
+            return {}
+        counts = self.manifest.vector_counts(unit_ids)
+        entries = [entry_id(uid, part) for uid in unit_ids for part in range(counts.get(uid, 0))]
+        best: dict[str, float] = {}
+        for owner, stored in self.vectors.get(entries):
+            similarity = float(np.dot(stored, vector))
+            best[owner] = max(best.get(owner, -1.0), similarity)
+        return best
+
+    def _allowed(self, scope: Scope) -> np.ndarray:
+        """Boolean mask over ``lexical.ids`` of the units the scope may return (cached per scope)."""
+        mask = self._masks.get(scope)
+        if mask is None:
+            mask = np.isin(self._scope, scope.scopes)
+            if not scope.include_inactive:
+                mask &= self._status == UnitStatus.IN_FORCE.value
+            self._masks[scope] = mask
+        return mask
+
+    @staticmethod
+    def query_tokens(query: str) -> list[str]:
+        """The question's own tokens plus the statute terms its everyday words map to (房东 → 出租人)."""
+        return tokenize(query) + tokenize(" ".join(expand_query(query)))
+
+    def _lexical(self, query: str, scope: Scope) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 of every unit (0 outside the scope) and the idf-weighted share of query words it holds."""
+        tokens = self.query_tokens(query)
+        scores, coverage = self.lexical.scores(tokens)
+        if len(scores):
+            scores = np.where(self._allowed(scope), scores, 0.0)
+        return scores, coverage
