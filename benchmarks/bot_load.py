@@ -108,13 +108,14 @@ async def main(residents: int) -> dict[str, object]:
             "HESHI_SCHEDULER_INTERVAL": "2",
             "PYTHONPATH": str(ROOT),
         }
+        log_path = data_dir / "bot.log"  # a file, not a pipe: a full pipe would stall the bot
+        log_file = log_path.open("w")
         bot = subprocess.Popen(
             [sys.executable, "-m", "bot", "bot", "run", "--seed-sample"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=log_file,
         )
         try:
             people = [Resident(server, FIRST_USER + i, []) for i in range(residents)]
@@ -130,7 +131,9 @@ async def main(residents: int) -> dict[str, object]:
             rss = peak_rss_mb(bot.pid)
         finally:
             bot.terminate()
-            _, errors = bot.communicate(timeout=30)
+            bot.wait(timeout=30)
+            log_file.close()
+            errors = log_path.read_text(encoding="utf-8", errors="replace")
     failures = [r for r in results if isinstance(r, BaseException)]
     latencies = sorted(latency for p in people for latency in p.latencies)
     replies = len(latencies)

@@ -7,6 +7,7 @@ repository (one short transaction per call); ``redis_storage`` is the production
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -40,23 +41,26 @@ class DatabaseStorage(BaseStorage):
     ) -> None:
         self._sessions = sessions
         self._repository = repository
+        # Every update reads its chat's state before any handler runs; bound the simultaneous sessions
+        # so a burst of updates queues here instead of exhausting the connection pool.
+        self._slots = asyncio.Semaphore(8)
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
-        async with self._sessions.begin() as session:
+        async with self._slots, self._sessions.begin() as session:
             await self._repository(session).save_state(storage_key(key), value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        async with self._sessions() as session:
+        async with self._slots, self._sessions() as session:
             state, _ = await self._repository(session).load(storage_key(key))
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
-        async with self._sessions.begin() as session:
+        async with self._slots, self._sessions.begin() as session:
             await self._repository(session).save_data(storage_key(key), dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        async with self._sessions() as session:
+        async with self._slots, self._sessions() as session:
             _, data = await self._repository(session).load(storage_key(key))
         return dict(data)
 
