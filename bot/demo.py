@@ -7,11 +7,12 @@ bot did not do what the script expects.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
 
-from bot.runtime import load_backend, seed_sample
+from bot.runtime import load_backend, load_sample_knowledge, seed_sample
 from bot.settings import BotSettings
 from bot.terminal import TerminalChat
 
@@ -34,7 +35,7 @@ SCRIPT = (
     Step(RESIDENT, press="同意", expect="谢谢"),
     Step(
         RESIDENT,
-        "邻居要从我家院子通行、铺排水管线，我必须让他吗？",
+        "我们村一户能有几处宅基地？",
         expect=r"《[^》]+》第[零一二三四五六七八九十百千]+条",
     ),
     Step(RESIDENT, "隔壁老张把我家门口的路堵了，说了好几次都不听，怎么办？", expect="和事佬"),
@@ -57,6 +58,9 @@ class DemoFailed(RuntimeError):
 
 async def run_demo(settings: BotSettings) -> float:
     started = time.monotonic()
+    units = await asyncio.to_thread(load_sample_knowledge)
+    if units is not None:
+        print(f"（已载入示例知识库：{units} 条，用时 {time.monotonic() - started:.0f} 秒）\n", flush=True)
     backend = await load_backend(settings)
     try:
         await seed_sample(backend)

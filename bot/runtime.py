@@ -32,13 +32,21 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
+def load_sample_knowledge() -> int | None:
+    """Ingest the bundled sample knowledge base (unchanged files are skipped); None when not installed."""
+    from bot.adapters.answers import ingest_sources, knowledge_available
+
+    if not knowledge_available():
+        return None
+    sources = [p for p in sorted(SAMPLE_DIR.iterdir()) if p.is_dir()]
+    return ingest_sources(sources)
+
+
 def load_assistant() -> Assistant:
     """The answers service when installed; the provisional keyword assistant until then."""
-    try:
-        available = importlib.util.find_spec("knowledge.answers") is not None
-    except ModuleNotFoundError:
-        available = False
-    if available:
+    from bot.adapters.answers import knowledge_available
+
+    if knowledge_available():
         from bot.adapters.answers import KnowledgeAssistant
 
         return KnowledgeAssistant.open()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 from bot.services import AssistantReply, CaseDraft, Citation
@@ -39,3 +41,26 @@ class KnowledgeAssistant:
             messages=list(reply.messages) if reply.intent in ("question", "dispute") else [],
             safety=reply.safety,
         )
+
+
+def ingest_sources(paths: list[Path], community: str | None = None) -> int:
+    """Ingest files into the knowledge base (slow: encodes; run it off the event loop).
+
+    Returns the number of units added or replaced; raises ``ValueError`` naming the first error when
+    nothing could be read.
+    """
+    from knowledge.kb import KnowledgeBase
+
+    report = KnowledgeBase.open().ingest(paths, community=community, progress=False)
+    if report.errors and not (report.documents_new or report.documents_changed or report.documents_unchanged):
+        raise ValueError(report.errors[0][1])
+    return int(report.units_added + report.units_replaced + report.units_unchanged)
+
+
+def knowledge_available() -> bool:
+    try:
+        return importlib.util.find_spec("knowledge.answers") is not None and (
+            importlib.util.find_spec("knowledge.kb") is not None
+        )
+    except ModuleNotFoundError:
+        return False

@@ -9,6 +9,7 @@ its form state, so one file would make the two wait on each other.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import secrets
@@ -373,7 +374,7 @@ class IntakeBackend:
 
     @classmethod
     async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:
-        settings = IntakeSettings(**({"data_dir": data_dir} if data_dir else {}))
+        settings = IntakeSettings(data_dir=data_dir) if data_dir else IntakeSettings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url
         await upgrade(url)
@@ -384,7 +385,8 @@ class IntakeBackend:
 
             states_engine = make_engine(f"sqlite+aiosqlite:///{settings.data_dir / 'chat-states.db'}")
             async with states_engine.begin() as connection:
-                await connection.run_sync(lambda sync: ChatState.__table__.create(sync, checkfirst=True))
+                table = ChatState.metadata.tables[ChatState.__tablename__]
+                await connection.run_sync(lambda sync: table.create(sync, checkfirst=True))
         return cls(settings, engine, states_engine, assistant, secret)
 
     @asynccontextmanager
@@ -420,7 +422,11 @@ class IntakeBackend:
         }
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
-        raise NotImplementedError("knowledge ingestion from chat is not wired in yet")
+        from bot.adapters.answers import ingest_sources, knowledge_available
+
+        if not knowledge_available():
+            raise NotImplementedError("the knowledge base is not installed")
+        return await asyncio.to_thread(ingest_sources, [path], community)
 
     async def outbox_pending(self) -> int:
         from sqlalchemy import func, select

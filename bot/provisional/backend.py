@@ -9,6 +9,7 @@ as soon as ``intake`` provides it.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -628,7 +629,11 @@ class ProvisionalBackend:
         return changed
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
-        raise NotImplementedError("the knowledge base ingestion is not wired in yet")
+        from bot.adapters.answers import ingest_sources, knowledge_available
+
+        if not knowledge_available():
+            raise NotImplementedError("the knowledge base is not installed")
+        return await asyncio.to_thread(ingest_sources, [path], community)
 
     async def outbox_pending(self) -> int:
         async with self.sessions() as session:
