@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -28,9 +29,9 @@ sys.path.insert(0, str(ROOT))
 from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
 
 QUESTIONS = (
-    "邻居要从我家院子通行、铺排水管线，我必须让他吗？",
-    "父母年纪大了，子女不给赡养费怎么办？",
-    "相邻关系应当按照什么原则处理？",
+    "我们村一户能有几处宅基地？",
+    "村里养狗要遵守什么规定？",
+    "邻居家的狗咬了我家的鸡，村里有规定吗？",
 )
 FIRST_USER = 100_000
 
@@ -38,6 +39,7 @@ FIRST_USER = 100_000
 class Resident:
     def __init__(self, server: FakeTelegram, user: int, latencies: list[float]) -> None:
         self.server, self.user, self.latencies = server, user, latencies
+        self.answer_latencies: list[float] = []  # question -> cited answer only
 
     async def act(self, action: str, value: str, expect: str, timeout: float = 900.0) -> None:
         started = time.perf_counter()
@@ -55,6 +57,7 @@ class Resident:
 
     async def ask(self) -> None:
         await self.act("say", QUESTIONS[self.user % len(QUESTIONS)], "条")
+        self.answer_latencies.append(self.latencies[-1])
 
     async def file_case(self) -> None:
         await self.act("say", "找和事佬调解", "第 1 步")
@@ -97,8 +100,20 @@ async def count_cases(data_dir: Path) -> int:
         await backend.close()
 
 
-async def main(residents: int) -> dict[str, object]:
+async def _settle(job: Any) -> BaseException | None:
+    try:
+        await job
+    except Exception as error:
+        return error
+    return None
+
+
+async def main(residents: int, sequential: bool = False) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix="heshi-bot-load-"))
+    os.environ["HESHI_DATA_DIR"] = str(data_dir)
+    from bot.runtime import load_sample_knowledge
+
+    load_sample_knowledge()  # the questions are answered from the bundled sample knowledge base
     async with FakeTelegram() as server:
         env = {
             **os.environ,
@@ -124,9 +139,11 @@ async def main(residents: int) -> dict[str, object]:
             started = time.perf_counter()
             await asyncio.gather(*(p.register() for p in people))
             registered = time.perf_counter()
-            results = await asyncio.gather(
-                *((p.file_case() if p.user % 2 == 0 else p.ask()) for p in people), return_exceptions=True
-            )
+            work = [(p.file_case() if p.user % 2 == 0 else p.ask()) for p in people]
+            if sequential:
+                results = [await _settle(job) for job in work]
+            else:
+                results = await asyncio.gather(*work, return_exceptions=True)
             finished = time.perf_counter()
             rss = peak_rss_mb(bot.pid)
         finally:
@@ -136,10 +153,12 @@ async def main(residents: int) -> dict[str, object]:
             errors = log_path.read_text(encoding="utf-8", errors="replace")
     failures = [r for r in results if isinstance(r, BaseException)]
     latencies = sorted(latency for p in people for latency in p.latencies)
+    answers = sorted(latency for p in people for latency in p.answer_latencies)
     replies = len(latencies)
     cases = await count_cases(data_dir)
     return {
         "residents": residents,
+        "mode": "sequential" if sequential else "all at once",
         "answered": residents - len(failures),
         "cases_expected": sum(1 for p in people if p.user % 2 == 0),
         "cases_in_database": cases,
@@ -149,6 +168,8 @@ async def main(residents: int) -> dict[str, object]:
         "replies_per_second": round(replies / (finished - started), 1),
         "latency_p50_ms": round(statistics.median(latencies) * 1000),
         "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000),
+        "answer_latency_p50_ms": round(statistics.median(answers) * 1000) if answers else None,
+        "answer_latency_p95_ms": round(answers[int(0.95 * (len(answers) - 1))] * 1000) if answers else None,
         "bot_peak_rss_mb": round(rss, 1),
         "failures": [repr(f)[:200] for f in failures[:5]],
         "environment": {
@@ -164,8 +185,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sequential", action="store_true", help="one resident at a time (no queueing)")
     args = parser.parse_args()
-    figures = asyncio.run(main(args.residents))
+    figures = asyncio.run(main(args.residents, args.sequential))
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:
