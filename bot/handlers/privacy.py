@@ -61,8 +61,12 @@ async def privacy_action(
         )
     elif callback_data.action == "confirm":
         await services.residents.delete(query.from_user.id)
-        await state.clear()
-        await message.edit_reply_markup(reply_markup=None)
-        await message.answer(t("bot.privacy.deleted", lang), reply_markup=ReplyKeyboardRemove())
+
+        async def deleted() -> None:  # told only once the deletion is committed
+            await state.clear()
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(t("bot.privacy.deleted", lang), reply_markup=ReplyKeyboardRemove())
+
+        services.on_commit.append(deleted)
     else:
         await message.edit_reply_markup(reply_markup=None)
