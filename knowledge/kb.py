@@ -112,7 +112,8 @@ class KnowledgeBase:
                     report.errors.append((item.source, item.reason))
                 else:
                     fresh.append((item, fingerprint))
-        self._store(fresh, report, progress)
+        if fresh or report.documents_removed:  # else no status can have changed
+            self._store(fresh, report, progress)
         self._after_change(report.changed)
         report.seconds = time.perf_counter() - started
         return report
@@ -131,7 +132,8 @@ class KnowledgeBase:
                 report.documents_unchanged += 1
             else:
                 fresh.append((document, fingerprint))
-        self._store(fresh, report, progress)
+        if fresh:
+            self._store(fresh, report, progress)
         self._after_change(report.changed)
         report.seconds = time.perf_counter() - started
         return report
@@ -196,16 +198,20 @@ class KnowledgeBase:
         profiles = {document.source: document_profile(document) for document, _ in fresh}
         parsed = [dataclasses.replace(document, meta={**document.meta, **profiles[document.source]["meta"]})
                   for document, _ in fresh]  # a status set on the Document itself counts as stated
-        decision = decide(self.manifest.profiles(), parsed, self.manifest.unit_states)
-        for source, changes in decision.changes.items():
-            report.units_restatused += self.indexer.restatus(changes)
-            self.manifest.set_document_status(source, decision.statuses[source].value)
+        states = self.manifest.unit_states()
+        decision = decide(self.manifest.profiles(), parsed, states)
         for final in decision.fresh:
             # Ids this source held that now belong to another document (this source became an older
-            # version, renamed …@version): freed before the other document is stored.
+            # version, renamed …@version): freed before the other document takes them.
             mine = {unit.id for unit in final.units}
-            self.indexer.drop_units([state.id for state in self.manifest.unit_states(final.source)
+            self.indexer.drop_units([state.id for state in states.get(final.source, [])
                                      if state.id not in mine and state.id in decision.claimed])
+        # All at once: ids may pass from one stored document to another (a swap).
+        report.units_restatused += self.indexer.restatus(
+            [change for changes in decision.changes.values() for change in changes]
+        )
+        for source in decision.changes:
+            self.manifest.set_document_status(source, decision.statuses[source].value)
         triples = [(final, fingerprint, profiles[final.source])
                    for final, (_, fingerprint) in zip(decision.fresh, fresh, strict=True)]
         self.indexer.ingest_documents(triples, report, progress=progress)

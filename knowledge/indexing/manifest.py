@@ -171,11 +171,13 @@ class Manifest:
                 "SELECT source, profile, kind, title, scope, status FROM documents ORDER BY added, source"
             ).fetchall()
         found = []
+        states: dict[str, list[UnitState]] | None = None
         for source, profile, kind, title, scope, status in rows:
             data: dict[str, Any] = json.loads(profile)
             if not data:
                 meta = {"status": status} if status != UnitStatus.IN_FORCE.value else {}
-                ids = [state.id for state in self.unit_states(source)]
+                states = self.unit_states() if states is None else states
+                ids = [state.id for state in states.get(source, [])]
                 data = {"kind": kind, "title": title, "scope": scope, "meta": meta, "repeals": [],
                         "unit_ids": ids}
             found.append((source, data))
@@ -202,14 +204,17 @@ class Manifest:
             rows = self._db.execute("SELECT id, hash, vectors FROM units WHERE source = ?", (source,))
             return {row[0]: (row[1], row[2]) for row in rows}
 
-    def unit_states(self, source: str) -> list[UnitState]:
-        """The units a source has in the index, in document order."""
+    def unit_states(self) -> dict[str, list[UnitState]]:
+        """Source → its units in the index, in document order (one query for the whole collection)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT id, seq, status, json_extract(body, '$.superseded_by') FROM units "
-                "WHERE source = ? ORDER BY seq", (source,),
+                "SELECT source, id, seq, status, CASE WHEN status = 'in_force' THEN NULL "
+                "ELSE json_extract(body, '$.superseded_by') END FROM units ORDER BY source, seq"
             ).fetchall()
-        return [UnitState(*row) for row in rows]
+        states: dict[str, list[UnitState]] = {}
+        for source, *state in rows:
+            states.setdefault(source, []).append(UnitState(*state))
+        return states
 
     def replace_units(self, changes: Sequence[tuple[str, Unit]]) -> None:
         """Give stored units a new id and/or status (old id, unit as it is now) in one transaction;

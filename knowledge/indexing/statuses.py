@@ -13,7 +13,7 @@ metadata: status is not part of the indexed text, so nothing is re-encoded.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,10 +74,10 @@ class Decision:
 def decide(
     stored: Sequence[tuple[str, dict[str, Any]]],
     fresh: Sequence[Document],
-    states: Any,
+    states: Mapping[str, Sequence[UnitState]],
 ) -> Decision:
     """Statuses and ids over ``stored`` profiles (in order of arrival) with ``fresh`` documents replacing
-    or joining them. ``states(source)`` gives a stored source's current :class:`UnitState` list."""
+    or joining them; ``states`` holds each stored source's units as they are now."""
     from knowledge.statutes import Replacement, apply_statuses, default_registry
 
     fresh_by_source = {document.source: document for document in fresh}
@@ -100,7 +100,7 @@ def decide(
     for document in decided:
         if document.source in fresh_sources:
             continue
-        changes = _changes(document.units, states(document.source))
+        changes = _changes(document.units, states.get(document.source, ()))
         if changes:
             decision.changes[document.source] = changes
             decision.statuses[document.source] = document.status

@@ -206,7 +206,50 @@ def test_sidecar_change_can_make_a_stored_version_the_newest(base: KnowledgeBase
     first_meta.write_text("community: QSC\nadopted_on: 2025-01-01\n", encoding="utf-8")
     base.ingest([first])
 
-    current, older = base.get(f"{PLAIN}/3"), base.get(f"{TITLE}".join(["rules/QSC/", "@2024-03-15/3"]))
+    current, older = base.get(f"{PLAIN}/3"), base.get(f"rules/QSC/{TITLE}@2024-03-15/3")
     assert current is not None and current.source == str(first) and current.status is UnitStatus.IN_FORCE
     assert older is not None and older.source == str(second) and older.status is UnitStatus.SUPERSEDED
     assert base.stats()["units"] == 6
+
+    first_meta.write_text("community: QSC\nadopted_on: 2018-01-01\n", encoding="utf-8")
+    base.ingest([first])  # back to the older one: the stored version takes its plain ids back
+
+    current, older = base.get(f"{PLAIN}/3"), base.get(f"rules/QSC/{TITLE}@2018-01-01/3")
+    assert current is not None and current.source == str(second) and current.status is UnitStatus.IN_FORCE
+    assert older is not None and older.source == str(first) and older.status is UnitStatus.SUPERSEDED
+    assert base.stats()["units"] == 6 and base.vectors.count() == 6
+
+
+RULES_2021 = RULES_2024.replace("2024-03-15", "2021-07-01").replace("和路灯", "和水渠")
+
+
+def _state(base: KnowledgeBase, root: Path) -> dict[str, tuple[str, str, str | None]]:
+    """unit id → (source relative to ``root``, status, superseded_by) of every stored unit."""
+    units = base.manifest.get_many([stored.id for stored in base.manifest.iter_stored()])
+    return {uid: (str(Path(u.source).relative_to(root)), u.status.value, u.superseded_by)
+            for uid, u in units.items()}
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0)])
+def test_any_order_of_calls_ends_as_one_call_would(
+    base: KnowledgeBase, tmp_path: Path, encoder: CharGramEmbeddings, order: tuple[int, int, int]
+) -> None:
+    corpus = tmp_path / "corpus"
+    files = [_write(corpus / year, "rules.md", text)
+             for year, text in (("2019", RULES_2019), ("2021", RULES_2021), ("2024", RULES_2024))]
+    reference = KnowledgeBase.open(KnowledgeSettings(data_dir=tmp_path / "reference"), embeddings=encoder)
+    reference.ingest([corpus])
+    expected = _state(reference, corpus)
+    assert sorted({status for _, status, _ in expected.values()}) == ["in_force", "superseded"]
+
+    for index in order:
+        base.ingest([files[index]])
+
+    assert _state(base, corpus) == expected
+    assert base.vectors.count() == len(expected) == 9
+
+    base.remove(files[1])
+    reference.remove(files[1])
+    assert _state(base, corpus) == _state(reference, corpus)
+    base.remove(files[2])
+    assert {status for _, status, _ in _state(base, corpus).values()} == {"in_force"}
