@@ -123,12 +123,14 @@ class Manifest:
     def _upgrade(self) -> None:
         """Add the columns a manifest from before lacks. Its documents have no profile yet, so their
         file hash is cleared: the next ingest of those files parses them again (nothing is re-encoded)."""
+        added = []
         for table, column, declaration in _ADDED_COLUMNS:
             present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
             if column not in present:
                 self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-                if column == "profile":
-                    self._db.execute("UPDATE documents SET file_hash = '', added = rowid")
+                added.append(column)
+        if "profile" in added:
+            self._db.execute("UPDATE documents SET file_hash = '', added = rowid")
 
     # -- documents -------------------------------------------------------------------------------
     def file_hash(self, source: str) -> str | None:

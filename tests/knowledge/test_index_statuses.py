@@ -253,3 +253,46 @@ def test_any_order_of_calls_ends_as_one_call_would(
     assert _state(base, corpus) == _state(reference, corpus)
     base.remove(files[2])
     assert {status for _, status, _ in _state(base, corpus).values()} == {"in_force"}
+
+
+def test_status_set_on_a_parsed_document_changes_metadata_only(
+    kb: KnowledgeBase, encoder: CharGramEmbeddings
+) -> None:
+    import dataclasses
+
+    from tests.knowledge.index_fixtures import CIVIL_CODE, sample_documents
+
+    civil = next(d for d in sample_documents() if d.title == CIVIL_CODE)
+    assert any(h.unit.id == f"law/{CIVIL_CODE}/293" for h in kb.search("采光和日照", k=3, mode="dense"))
+    encoder.passage_calls.clear()
+    _forget_cached_vectors(kb)
+
+    report = kb.ingest_documents([dataclasses.replace(civil, status=UnitStatus.REPEALED)])
+
+    assert encoder.passage_calls == [] and report.units_replaced == 0 and report.units_added == 0
+    assert report.units_unchanged == len(civil.units) and report.documents_changed == 1
+    unit = kb.get(f"law/{CIVIL_CODE}/293")
+    assert unit is not None and unit.status is UnitStatus.REPEALED
+    assert all(h.unit.doc_title != CIVIL_CODE for h in kb.search("采光和日照", k=10, mode="dense"))
+
+
+def test_manifest_from_before_profiles_is_upgraded_without_encoding(
+    kb_settings: KnowledgeSettings, encoder: CharGramEmbeddings, tmp_path: Path
+) -> None:
+    old = _write(tmp_path / "2019", "rules.md", RULES_2019)
+    first = KnowledgeBase.open(kb_settings, embeddings=encoder)
+    first.ingest([old])
+    first.close()
+    manifest = next(kb_settings.kb_dir.glob("*/manifest.sqlite3"))
+    with sqlite3.connect(manifest) as db:  # the schema as it was before profiles
+        db.execute("ALTER TABLE documents DROP COLUMN profile")
+        db.execute("ALTER TABLE documents DROP COLUMN added")
+    encoder.passage_calls.clear()
+
+    base = KnowledgeBase.open(kb_settings, embeddings=encoder)
+    assert base.get(f"{PLAIN}/1") is not None  # still searchable as it was
+    report = base.ingest([old])  # parsed again to record its profile
+    assert report.documents_changed == 1 and report.units_unchanged == 3 and encoder.passage_calls == []
+    base.ingest([_write(tmp_path / "2024", "rules.md", RULES_2024)])
+    older = base.get(f"{OLD_IDS}/1")
+    assert older is not None and older.status is UnitStatus.SUPERSEDED
