@@ -66,6 +66,7 @@ def ingest(
             "kb.ingest_summary", new=report.documents_new, changed=report.documents_changed,
             unchanged=report.documents_unchanged, removed=report.documents_removed, added=report.units_added,
             replaced=report.units_replaced, same=report.units_unchanged, gone=report.units_removed,
+            restatused=report.units_restatused,
             encoded=report.encoded, seconds=report.seconds,
         ))
     if report.errors and not (report.documents_new or report.documents_changed or report.documents_unchanged):
