@@ -9,10 +9,13 @@ Search scope: ``community=None`` searches national units only; ``community="QSC"
 QSC's own; another community's rules never answer. Repealed and superseded units are left out unless
 ``include_inactive``. ``Hit.score`` is in [0, 1] and comparable across queries (see
 :mod:`knowledge.retrieval.hybrid`); exact references ("民法典第296条") come first with score 1.0.
+Statuses (superseded versions, repeals) and unit ids are decided over every stored document after each
+ingest and removal (:mod:`knowledge.indexing.statuses`), never over one call's files alone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -96,39 +99,41 @@ class KnowledgeBase:
             except OSError as error:
                 report.errors.append((str(file), f"cannot read: {error.strerror or error}"))
         seen = {str(file) for file, _ in files}
-        changed: list[tuple[Document, str]] = []
-        if any(fingerprint != self.manifest.file_hash(str(file)) for file, fingerprint in files):
-            # Statuses (superseded versions, repeals) depend on the whole batch, so every file given is
-            # parsed again; unchanged units are still neither re-encoded nor rewritten.
-            for file, fingerprint in files:
-                for item in iter_documents([file], kind=kind_value, community=community):
-                    if isinstance(item, DocumentError):
-                        report.errors.append((item.source, item.reason))
-                    else:
-                        changed.append((item, fingerprint))
-        else:
-            report.documents_unchanged = len(files)
-        changed = self._with_statuses(changed)
-        self.indexer.ingest_documents(changed, report, progress=progress)
         for root in roots:
             if root.is_dir():
                 report.documents_removed += self._forget_vanished(root, seen, report)
+        fresh: list[tuple[Document, str]] = []
+        for file, fingerprint in files:
+            if fingerprint == self.manifest.file_hash(str(file)):
+                report.documents_unchanged += 1
+                continue
+            for item in iter_documents([file], kind=kind_value, community=community):
+                if isinstance(item, DocumentError):
+                    report.errors.append((item.source, item.reason))
+                else:
+                    fresh.append((item, fingerprint))
+        if fresh or report.documents_removed:  # else no status can have changed
+            self._store(fresh, report, progress)
         self._after_change(report.changed)
         report.seconds = time.perf_counter() - started
         return report
 
     def ingest_documents(self, documents: Iterable[Document], progress: bool = False) -> IngestReport:
-        """Index already parsed documents (their content decides what changed)."""
+        """Index already parsed documents (their content decides what changed). A document's own
+        non-in-force ``status`` is kept as if its metadata stated it."""
         started = time.perf_counter()
         report = IngestReport()
-        pairs = []
+        fresh = []
         for document in documents:
-            fingerprint = hashlib.sha256("".join(u.hash for u in document.units).encode()).hexdigest()
+            fingerprint = hashlib.sha256(
+                f"{document.status}\x1f{''.join(u.hash for u in document.units)}".encode()
+            ).hexdigest()
             if fingerprint == self.manifest.file_hash(document.source):
                 report.documents_unchanged += 1
             else:
-                pairs.append((document, fingerprint))
-        self.indexer.ingest_documents(pairs, report, progress=progress)
+                fresh.append((document, fingerprint))
+        if fresh:
+            self._store(fresh, report, progress)
         self._after_change(report.changed)
         report.seconds = time.perf_counter() - started
         return report
@@ -141,6 +146,8 @@ class KnowledgeBase:
         wanted = {str(source), str(resolved)}
         targets = [s for s in self.manifest.sources() if s in wanted or s.startswith(prefix)]
         removed = sum(self.indexer.remove_source(s) for s in targets)
+        if targets:
+            self._store([], IngestReport(), progress=False)  # statuses without the removed sources
         self._after_change(bool(targets))
         return removed
 
@@ -183,12 +190,31 @@ class KnowledgeBase:
         self.cache.close()
 
     # -- internals -------------------------------------------------------------------------------
-    def _with_statuses(self, documents: Sequence[tuple[Document, str]]) -> list[tuple[Document, str]]:
-        """Mark repealed and superseded documents across the batch (the parsing layer's rules)."""
-        from knowledge.statutes import apply_statuses
+    def _store(self, fresh: Sequence[tuple[Document, str]], report: IngestReport, progress: bool) -> None:
+        """Decide statuses and ids over the whole stored collection with ``fresh`` documents in it, bring
+        the stored units whose status or id changed up to date (metadata only), then index ``fresh``."""
+        from knowledge.indexing.statuses import decide, document_profile
 
-        updated = list(apply_statuses([document for document, _ in documents]))
-        return [(doc, fingerprint) for doc, (_, fingerprint) in zip(updated, documents, strict=True)]
+        profiles = {document.source: document_profile(document) for document, _ in fresh}
+        parsed = [dataclasses.replace(document, meta={**document.meta, **profiles[document.source]["meta"]})
+                  for document, _ in fresh]  # a status set on the Document itself counts as stated
+        states = self.manifest.unit_states()
+        decision = decide(self.manifest.profiles(), parsed, states)
+        for final in decision.fresh:
+            # Ids this source held that now belong to another document (this source became an older
+            # version, renamed …@version): freed before the other document takes them.
+            mine = {unit.id for unit in final.units}
+            self.indexer.drop_units([state.id for state in states.get(final.source, [])
+                                     if state.id not in mine and state.id in decision.claimed])
+        # All at once: ids may pass from one stored document to another (a swap).
+        report.units_restatused += self.indexer.restatus(
+            [change for changes in decision.changes.values() for change in changes]
+        )
+        for source in decision.changes:
+            self.manifest.set_document_status(source, decision.statuses[source].value)
+        triples = [(final, fingerprint, profiles[final.source])
+                   for final, (_, fingerprint) in zip(decision.fresh, fresh, strict=True)]
+        self.indexer.ingest_documents(triples, report, progress=progress)
 
     def _forget_vanished(self, root: Path, seen: set[str], report: IngestReport) -> int:
         """Sources under a re-ingested folder whose files are gone."""

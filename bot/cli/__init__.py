@@ -19,6 +19,7 @@ app = typer.Typer(
 )
 
 
+
 @app.command()
 def version() -> None:
     """Print the heshi version."""

@@ -62,21 +62,13 @@ def ingest(
             typer.echo(t("kb.ingest_error", source=source, reason=reason), err=True)
         for source, message in report.warnings:
             typer.echo(t("kb.ingest_warning", source=source, message=message), err=True)
-        typer.echo(
-            t(
-                "kb.ingest_summary",
-                new=report.documents_new,
-                changed=report.documents_changed,
-                unchanged=report.documents_unchanged,
-                removed=report.documents_removed,
-                added=report.units_added,
-                replaced=report.units_replaced,
-                same=report.units_unchanged,
-                gone=report.units_removed,
-                encoded=report.encoded,
-                seconds=report.seconds,
-            )
-        )
+        typer.echo(t(
+            "kb.ingest_summary", new=report.documents_new, changed=report.documents_changed,
+            unchanged=report.documents_unchanged, removed=report.documents_removed, added=report.units_added,
+            replaced=report.units_replaced, same=report.units_unchanged, gone=report.units_removed,
+            restatused=report.units_restatused,
+            encoded=report.encoded, seconds=report.seconds,
+        ))
     if report.errors and not (report.documents_new or report.documents_changed or report.documents_unchanged):
         raise typer.Exit(1)
 
@@ -93,27 +85,12 @@ def search(
     kb = _open()
     hits = kb.search(query, k=k, community=community, include_inactive=include_inactive)
     if as_json:
-        _print_json(
-            {
-                "query": query,
-                "hits": [
-                    {
-                        "id": h.unit.id,
-                        "citation": h.unit.citation,
-                        "score": round(h.score, 4),
-                        "exact": h.exact,
-                        "dense": h.dense,
-                        "lexical": h.lexical,
-                        "kind": h.unit.kind.value,
-                        "scope": h.unit.scope,
-                        "status": h.unit.status.value,
-                        "path": list(h.unit.path),
-                        "text": h.unit.text,
-                    }
-                    for h in hits
-                ],
-            }
-        )
+        _print_json({"query": query, "hits": [
+            {"id": h.unit.id, "citation": h.unit.citation, "score": round(h.score, 4), "exact": h.exact,
+             "dense": h.dense, "lexical": h.lexical, "kind": h.unit.kind.value, "scope": h.unit.scope,
+             "status": h.unit.status.value, "path": list(h.unit.path), "text": h.unit.text}
+            for h in hits
+        ]})
         return
     if not hits:
         typer.echo(t("kb.no_hits"))
@@ -130,15 +107,10 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print one JSON obj
     if as_json:
         _print_json(data)
         return
-    typer.echo(
-        t(
-            "kb.stats_summary",
-            documents=data["documents"],
-            units=data["units"],
-            vectors=data["vectors"],
-            size=_human_size(data["bytes_total"]),
-        )
-    )
+    typer.echo(t(
+        "kb.stats_summary", documents=data["documents"], units=data["units"], vectors=data["vectors"],
+        size=_human_size(data["bytes_total"]),
+    ))
     for key, field in (("kb.stats_by_kind", "units_by_kind"), ("kb.stats_by_status", "units_by_status")):
         typer.echo(t(key, counts=", ".join(f"{name} {count}" for name, count in data[field].items())))
 

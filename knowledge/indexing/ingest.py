@@ -7,6 +7,7 @@ source no longer has (and sources that are gone from a re-ingested folder) disap
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
@@ -15,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from knowledge.embeddings import CachedEmbeddings
 from knowledge.indexing.lexical import tokenize
 from knowledge.indexing.manifest import Manifest
-from knowledge.indexing.text import dense_texts, lexical_text
+from knowledge.indexing.statuses import StatusChange
+from knowledge.indexing.text import dense_texts, index_key, lexical_text
 from knowledge.indexing.vectors import VectorStore, entry_id, unit_metadata
 from knowledge.units import Document, DocumentError, Unit
 
@@ -39,6 +43,7 @@ class IngestReport:
     units_replaced: int = 0
     units_unchanged: int = 0
     units_removed: int = 0
+    units_restatused: int = 0  # stored units of other sources whose status or id changed (no encoding)
     encoded: int = 0
     encode_seconds: float = 0.0  # of ``seconds``, the time spent inside the encoder
     seconds: float = 0.0
@@ -49,7 +54,7 @@ class IngestReport:
     def changed(self) -> bool:
         return bool(
             self.documents_new or self.documents_changed or self.documents_removed
-            or self.units_added or self.units_replaced or self.units_removed
+            or self.units_added or self.units_replaced or self.units_removed or self.units_restatused
         )
 
     def as_dict(self) -> dict[str, object]:
@@ -58,7 +63,8 @@ class IngestReport:
             "documents_unchanged": self.documents_unchanged, "documents_removed": self.documents_removed,
             "units_added": self.units_added, "units_replaced": self.units_replaced,
             "units_unchanged": self.units_unchanged, "units_removed": self.units_removed,
-            "encoded": self.encoded, "encode_seconds": round(self.encode_seconds, 3),
+            "units_restatused": self.units_restatused, "encoded": self.encoded,
+            "encode_seconds": round(self.encode_seconds, 3),
             "seconds": round(self.seconds, 3),
             "errors": [{"source": s, "reason": r} for s, r in self.errors],
             "warnings": [{"source": s, "message": m} for s, m in self.warnings],
@@ -82,6 +88,7 @@ class _Pending:
 
     document: Document
     fingerprint: str
+    profile: dict[str, Any]
     units: list[tuple[int, Unit, list[str], str]]  # (seq, unit, dense texts, tokens) to (re)write
     unchanged: list[tuple[int, Unit]]
     stale_entries: list[str]  # Chroma ids to delete
@@ -103,12 +110,14 @@ class Indexer:
 
     def ingest_documents(
         self,
-        documents: Iterable[tuple[Document, str]],
+        documents: Iterable[tuple[Document, str, dict[str, Any]]],
         report: IngestReport,
         progress: bool = True,
     ) -> None:
-        """Store (document, fingerprint) pairs, re-encoding only changed units."""
-        pending = [self._plan(document, fingerprint, report) for document, fingerprint in documents]
+        """Store (document with its final statuses and ids, fingerprint, profile), re-encoding only units
+        whose indexed text changed."""
+        pending = [self._plan(document, fingerprint, profile, report)
+                   for document, fingerprint, profile in documents]
         to_encode = sum(len(texts) for item in pending for _, _, texts, _ in item.units)
         bar = _progress_bar(to_encode, progress)
         chunk: list[_Pending] = []
@@ -123,12 +132,13 @@ class Indexer:
         if bar:
             bar.close()
 
-    def _plan(self, document: Document, fingerprint: str, report: IngestReport) -> _Pending:
+    def _plan(self, document: Document, fingerprint: str, profile: dict[str, Any], report: IngestReport
+              ) -> _Pending:
         source = document.source
         before = self.manifest.unit_hashes(source)
         report.warnings.extend((source, message) for message in document.warnings)
         owners = self.manifest.owner_of(unit.id for unit in document.units)
-        plan = _Pending(document, fingerprint, [], [], [], [])
+        plan = _Pending(document, fingerprint, profile, [], [], [], [])
         seen: set[str] = set()
         for seq, unit in enumerate(document.units):
             owner = owners.get(unit.id, source)
@@ -139,7 +149,7 @@ class Indexer:
             seen.add(unit.id)
             texts = [t.text for t in dense_texts(unit)]
             old = before.get(unit.id)
-            if old and old[0] == unit.hash and old[1] == len(texts):
+            if old and old[0] == index_key(unit) and old[1] == len(texts):
                 plan.unchanged.append((seq, unit))
                 report.units_unchanged += 1
                 continue
@@ -186,11 +196,63 @@ class Indexer:
             self.manifest.put_units([(u, seq, len(texts), tokens) for seq, u, texts, tokens in item.units])
             if item.unchanged:
                 self.manifest.renumber(item.document.source, [(unit.id, seq) for seq, unit in item.unchanged])
+                self._restatus_unchanged(item.unchanged)
             document = item.document
             self.manifest.put_document(
                 document.source, item.fingerprint, document.kind.value, document.title, document.scope,
-                document.status.value, len(document.units), document.warnings,
+                document.status.value, len(document.units), document.warnings, item.profile,
             )
+
+    def _restatus_unchanged(self, unchanged: Sequence[tuple[int, Unit]]) -> None:
+        """Units whose text is unchanged but whose status is not what is stored: metadata only."""
+        stored = self.manifest.get_many([unit.id for _, unit in unchanged])
+        changes = [
+            StatusChange(unit.id, unit.id, unit.status, unit.superseded_by)
+            for _, unit in unchanged
+            if unit.id in stored and (stored[unit.id].status, stored[unit.id].superseded_by)
+            != (unit.status, unit.superseded_by)
+        ]
+        self.restatus(changes)
+
+    def restatus(self, changes: Sequence[StatusChange]) -> int:
+        """Give stored units a new id and/or status: metadata in Chroma and the manifest, vectors moved
+        as they are (never re-encoded). Ids may be swapped among ``changes``. Returns units changed."""
+        if not changes:
+            return 0
+        stored = self.manifest.get_many([change.old_id for change in changes])
+        counts = self.manifest.vector_counts([change.old_id for change in changes])
+        updated: list[tuple[str, Unit]] = []
+        for change in changes:
+            if change.old_id in stored:
+                unit = dataclasses.replace(stored[change.old_id], id=change.new_id, status=change.status,
+                                           superseded_by=change.superseded_by, hash="")
+                updated.append((change.old_id, unit))
+        same = [(old, unit) for old, unit in updated if old == unit.id]
+        self.vectors.update_metadata(
+            [entry_id(unit.id, p) for _, unit in same for p in range(counts[unit.id])],
+            [unit_metadata(unit, p) for _, unit in same for p in range(counts[unit.id])],
+        )
+        moved = [(old, unit) for old, unit in updated if old != unit.id]
+        old_entries = [entry_id(old, p) for old, _ in moved for p in range(counts[old])]
+        vectors = self.vectors.vectors_of(old_entries)
+        self.vectors.delete(old_entries)
+        new_ids, new_vectors, metadatas = [], [], []
+        for old, unit in moved:
+            for part in range(counts[old]):
+                if entry_id(old, part) in vectors:
+                    new_ids.append(entry_id(unit.id, part))
+                    new_vectors.append(vectors[entry_id(old, part)])
+                    metadatas.append(unit_metadata(unit, part))
+        if new_ids:
+            self.vectors.add(new_ids, np.stack(new_vectors), metadatas)
+        self.manifest.replace_units(updated)
+        return len(updated)
+
+    def drop_units(self, unit_ids: Sequence[str]) -> None:
+        """Forget units (their text comes back from the embedding cache if they are stored again)."""
+        counts = self.manifest.vector_counts(list(unit_ids))
+        self.vectors.delete([entry_id(uid, p) for uid, n in counts.items() for p in range(n)])
+        self.manifest.delete_units(list(counts))
 
 
 def _progress_bar(total: int, enabled: bool) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from knowledge.indexing.text import index_key
 from knowledge.units import Unit, UnitKind, UnitStatus
 
 _SCHEMA = """
@@ -25,7 +26,9 @@ CREATE TABLE IF NOT EXISTS documents (
     scope TEXT NOT NULL,
     status TEXT NOT NULL,
     units INTEGER NOT NULL,
-    warnings TEXT NOT NULL DEFAULT '[]'
+    warnings TEXT NOT NULL DEFAULT '[]',
+    profile TEXT NOT NULL DEFAULT '{}',
+    added INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS units (
     id TEXT PRIMARY KEY,
@@ -45,6 +48,11 @@ CREATE INDEX IF NOT EXISTS ix_units_source ON units (source);
 CREATE INDEX IF NOT EXISTS ix_units_title_number ON units (doc_title, number);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Columns added after the first release: (table, column, declaration) for manifests created before.
+_ADDED_COLUMNS = (
+    ("documents", "profile", "TEXT NOT NULL DEFAULT '{}'"),
+    ("documents", "added", "INTEGER NOT NULL DEFAULT 0"),
+)
 
 
 def unit_to_json(unit: Unit) -> str:
@@ -70,6 +78,13 @@ def unit_from_json(body: str) -> Unit:
     )
 
 
+def _unit_row(unit: Unit, seq: int, vectors: int, tokens: str) -> tuple[Any, ...]:
+    """A units row. Its ``hash`` is :func:`index_key` (not ``unit.hash``): it leaves the status out, so a
+    status change never looks like new text to encode."""
+    return (unit.id, unit.source, index_key(unit), unit.kind.value, unit.scope, unit.status.value,
+            unit.doc_title, unit.number, seq, vectors, tokens, unit_to_json(unit))
+
+
 @dataclass(frozen=True, slots=True)
 class StoredUnit:
     """A manifest row: enough to filter and to rebuild the lexical index without decoding the unit."""
@@ -85,6 +100,16 @@ class StoredUnit:
     tokens: str
 
 
+@dataclass(frozen=True, slots=True)
+class UnitState:
+    """Where a stored unit stands: its id, position in its source and status."""
+
+    id: str
+    seq: int
+    status: str
+    superseded_by: str | None
+
+
 class Manifest:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +117,20 @@ class Manifest:
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(_SCHEMA)
+        self._upgrade()
         self._db.commit()
+
+    def _upgrade(self) -> None:
+        """Add the columns a manifest from before lacks. Its documents have no profile yet, so their
+        file hash is cleared: the next ingest of those files parses them again (nothing is re-encoded)."""
+        added = []
+        for table, column, declaration in _ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+                added.append(column)
+        if "profile" in added:
+            self._db.execute("UPDATE documents SET file_hash = '', added = rowid")
 
     # -- documents -------------------------------------------------------------------------------
     def file_hash(self, source: str) -> str | None:
@@ -111,13 +149,45 @@ class Manifest:
 
     def put_document(
         self, source: str, file_hash: str, kind: str, title: str, scope: str, status: str, units: int,
-        warnings: Sequence[str] = (),
+        warnings: Sequence[str] = (), profile: dict[str, Any] | None = None,
     ) -> None:
+        """Insert or replace a document; it keeps its place in the order of arrival (:meth:`profiles`)."""
         with self._lock:
+            row = self._db.execute("SELECT added FROM documents WHERE source = ?", (source,)).fetchone()
+            added = row[0] if row else self._db.execute(
+                "SELECT COALESCE(MAX(added), 0) + 1 FROM documents"
+            ).fetchone()[0]
             self._db.execute(
-                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (source, file_hash, kind, title, scope, status, units, json.dumps(list(warnings))),
+                "INSERT OR REPLACE INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (source, file_hash, kind, title, scope, status, units, json.dumps(list(warnings)),
+                 json.dumps(profile or {}, ensure_ascii=False), added),
             )
+            self._db.commit()
+
+    def profiles(self) -> list[tuple[str, dict[str, Any]]]:
+        """(source, profile) of every document in order of first arrival; a profile is what deciding
+        statuses needs (see :func:`knowledge.indexing.statuses.document_profile`). A document stored
+        before profiles existed gets one from its columns: its stored status and current unit ids."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source, profile, kind, title, scope, status FROM documents ORDER BY added, source"
+            ).fetchall()
+        found = []
+        states: dict[str, list[UnitState]] | None = None
+        for source, profile, kind, title, scope, status in rows:
+            data: dict[str, Any] = json.loads(profile)
+            if not data:
+                meta = {"status": status} if status != UnitStatus.IN_FORCE.value else {}
+                states = self.unit_states() if states is None else states
+                ids = [state.id for state in states.get(source, [])]
+                data = {"kind": kind, "title": title, "scope": scope, "meta": meta, "repeals": [],
+                        "unit_ids": ids}
+            found.append((source, data))
+        return found
+
+    def set_document_status(self, source: str, status: str) -> None:
+        with self._lock:
+            self._db.execute("UPDATE documents SET status = ? WHERE source = ?", (status, source))
             self._db.commit()
 
     def delete_document(self, source: str) -> list[str]:
@@ -135,6 +205,36 @@ class Manifest:
         with self._lock:
             rows = self._db.execute("SELECT id, hash, vectors FROM units WHERE source = ?", (source,))
             return {row[0]: (row[1], row[2]) for row in rows}
+
+    def unit_states(self) -> dict[str, list[UnitState]]:
+        """Source → its units in the index, in document order (one query for the whole collection)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source, id, seq, status, CASE WHEN status = 'in_force' THEN NULL "
+                "ELSE json_extract(body, '$.superseded_by') END FROM units ORDER BY source, seq"
+            ).fetchall()
+        states: dict[str, list[UnitState]] = {}
+        for source, *state in rows:
+            states.setdefault(source, []).append(UnitState(*state))
+        return states
+
+    def replace_units(self, changes: Sequence[tuple[str, Unit]]) -> None:
+        """Give stored units a new id and/or status (old id, unit as it is now) in one transaction;
+        their position, vectors and tokens stay. Ids may be swapped among the changed units."""
+        with self._lock:
+            kept: dict[str, tuple[int, int, str]] = {}
+            for old_id, _ in changes:
+                row = self._db.execute(
+                    "SELECT seq, vectors, tokens FROM units WHERE id = ?", (old_id,)
+                ).fetchone()
+                if row:
+                    kept[old_id] = row
+            self._db.executemany("DELETE FROM units WHERE id = ?", [(old_id,) for old_id in kept])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_unit_row(unit, *kept[old_id]) for old_id, unit in changes if old_id in kept],
+            )
+            self._db.commit()
 
     def owner_of(self, unit_ids: Iterable[str]) -> dict[str, str]:
         """id → source for the ids that some source already holds."""
@@ -155,11 +255,7 @@ class Manifest:
         with self._lock:
             self._db.executemany(
                 "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (u.id, u.source, u.hash, u.kind.value, u.scope, u.status.value, u.doc_title, u.number,
-                     seq, vectors, tokens, unit_to_json(u))
-                    for u, seq, vectors, tokens in rows
-                ],
+                [_unit_row(u, seq, vectors, tokens) for u, seq, vectors, tokens in rows],
             )
             self._db.commit()
 

@@ -12,10 +12,11 @@ the national corpus whose articles read alike.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
-from knowledge.units import Unit, UnitKind
+from knowledge.units import Unit, UnitKind, UnitStatus
 
 # Articles longer than this with several paragraphs also get one vector per paragraph.
 PARAGRAPH_SPLIT_MIN_CHARS = 500
@@ -68,3 +69,11 @@ def lexical_text(unit: Unit) -> str:
     """The text tokenised for BM25: title, heading words, FAQ questions, body."""
     fields = [unit.doc_title, heading_terms(unit), *unit.questions, unit.text]
     return "\n".join(field for field in fields if field)
+
+
+def index_key(unit: Unit) -> str:
+    """The hash of what is indexed for a unit: ``unit.hash`` without status and ``superseded_by``, which
+    are only filter metadata. Equal keys mean the stored vectors and tokens can stay."""
+    if unit.status is UnitStatus.IN_FORCE and unit.superseded_by is None:
+        return unit.hash
+    return dataclasses.replace(unit, status=UnitStatus.IN_FORCE, superseded_by=None, hash="").hash

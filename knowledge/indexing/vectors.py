@@ -76,6 +76,21 @@ class VectorStore:
                 ids=list(ids[start:end]), embeddings=vectors[start:end], metadatas=list(metadatas[start:end])
             )
 
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        """New filter metadata for existing entries; their vectors stay."""
+        for start in range(0, len(ids), 2000):
+            end = start + 2000
+            self._collection.update(ids=list(ids[start:end]), metadatas=list(metadatas[start:end]))
+
+    def vectors_of(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Entry id → stored vector, for the given entries that exist."""
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(ids), 2000):
+            result = self._collection.get(ids=list(ids[start : start + 2000]), include=["embeddings"])
+            for entry, vector in zip(result["ids"], result["embeddings"], strict=True):
+                found[entry] = np.asarray(vector, dtype=np.float32)
+        return found
+
     def delete(self, ids: Sequence[str]) -> None:
         for start in range(0, len(ids), 2000):
             self._collection.delete(ids=list(ids[start : start + 2000]))

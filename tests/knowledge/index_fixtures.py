@@ -7,7 +7,7 @@ with the same article numbers so that scope leaks would show; one law is repeale
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -65,7 +65,7 @@ _LSS_RULES = [
 ]
 
 
-def _law(title: str, articles: dict[int, tuple[tuple[str, ...], str]], status: UnitStatus) -> Document:
+def _law(title: str, articles: Mapping[int, tuple[tuple[str, ...], str]], status: UnitStatus) -> Document:
     units = tuple(
         Unit(id=f"law/{title}/{number}", kind=UnitKind.LAW, doc_title=title, text=text, path=path,
              label=article_label(number), number=number, status=status, source=f"fixtures/{title}.md")
