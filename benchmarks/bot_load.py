@@ -1,0 +1,201 @@
+"""Load benchmark: 200 simulated residents at once through the fake Telegram Bot API.
+
+The bot runs as its own process (``python -m bot bot run``, long polling over real HTTP) against the
+fake Bot API served by this script; half the residents ask a question, half file a mediation case
+through the whole form. Printed: nothing lost (every resident answered, every case in the database),
+replies per second, reply latency p50/p95, and the bot process's peak memory (VmHWM).
+
+    python benchmarks/bot_load.py [--residents 200] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
+
+QUESTIONS = (
+    "我们村一户能有几处宅基地？",
+    "村里养狗要遵守什么规定？",
+    "邻居家的狗咬了我家的鸡，村里有规定吗？",
+)
+FIRST_USER = 100_000
+
+
+class Resident:
+    def __init__(self, server: FakeTelegram, user: int, latencies: list[float]) -> None:
+        self.server, self.user, self.latencies = server, user, latencies
+        self.answer_latencies: list[float] = []  # question -> cited answer only
+
+    async def act(self, action: str, value: str, expect: str, timeout: float = 900.0) -> None:
+        started = time.perf_counter()
+        if action == "say":
+            self.server.send_text(self.user, value)
+        else:
+            self.server.press_label(self.user, value)
+        await self.server.wait_text(self.user, expect, timeout=timeout)
+        self.latencies.append(time.perf_counter() - started)
+
+    async def register(self) -> None:
+        await self.act("say", "/start QSC", "网格")
+        await self.act("press", "QSC-01", "您同意吗")
+        await self.act("press", "同意", "谢谢")
+
+    async def ask(self) -> None:
+        await self.act("say", QUESTIONS[self.user % len(QUESTIONS)], "条")
+        self.answer_latencies.append(self.latencies[-1])
+
+    async def file_case(self) -> None:
+        await self.act("say", "找和事佬调解", "第 1 步")
+        await self.act("press", "邻里纠纷", "第 2 步")
+        await self.act("say", f"邻居家的狗第{self.user}次跑进我家院子咬鸡", "第 3 步")
+        await self.act("say", "东边邻居", "第 4 步")
+        await self.act("press", "邻居", "第 5 步")
+        await self.act("press", "跳过", "第 6 步")
+        await self.act("say", "把狗拴好", "第 7 步")
+        await self.act("press", "完成", "第 8 步")
+        await self.act("press", "可以告诉对方", "请核对")
+        await self.act("press", "确认提交", "案件编号")
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def count_cases(data_dir: Path) -> int:
+    os.environ["HESHI_DATA_DIR"] = str(data_dir)
+    from bot.runtime import load_backend
+    from bot.settings import BotSettings
+
+    backend = await load_backend(BotSettings(data_dir=data_dir))
+    try:
+        total = 0
+        async with backend.unit_of_work() as services:
+            for user in range(FIRST_USER, FIRST_USER + 100_000):
+                if user % 2:
+                    continue
+                cases = await services.cases.for_resident(user)
+                total += len(cases)
+                if user > FIRST_USER + 2 * 1000:
+                    break
+        return total
+    finally:
+        await backend.close()
+
+
+async def _settle(job: Any) -> BaseException | None:
+    try:
+        await job
+    except Exception as error:
+        return error
+    return None
+
+
+async def main(residents: int, sequential: bool = False) -> dict[str, object]:
+    data_dir = Path(tempfile.mkdtemp(prefix="heshi-bot-load-"))
+    os.environ["HESHI_DATA_DIR"] = str(data_dir)
+    from bot.runtime import load_sample_knowledge
+
+    load_sample_knowledge()  # the questions are answered from the bundled sample knowledge base
+    async with FakeTelegram() as server:
+        env = {
+            **os.environ,
+            "HESHI_DATA_DIR": str(data_dir),
+            "HESHI_TELEGRAM_API_BASE": server.base_url,
+            "HESHI_THROTTLE_BURST": "100",
+            "HESHI_SCHEDULER_INTERVAL": "2",
+            "PYTHONPATH": str(ROOT),
+        }
+        log_path = data_dir / "bot.log"  # a file, not a pipe: a full pipe would stall the bot
+        log_file = log_path.open("w")
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "bot", "bot", "run", "--seed-sample"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
+        try:
+            people = [Resident(server, FIRST_USER + i, []) for i in range(residents)]
+            await people[0].act("say", "/help", "我能帮您做这些事", timeout=180)  # the bot is up
+            people[0].latencies.clear()
+            started = time.perf_counter()
+            await asyncio.gather(*(p.register() for p in people))
+            registered = time.perf_counter()
+            work = [(p.file_case() if p.user % 2 == 0 else p.ask()) for p in people]
+            if sequential:
+                results = [await _settle(job) for job in work]
+            else:
+                results = await asyncio.gather(*work, return_exceptions=True)
+            finished = time.perf_counter()
+            rss = peak_rss_mb(bot.pid)
+        finally:
+            bot.terminate()
+            bot.wait(timeout=30)
+            log_file.close()
+            errors = log_path.read_text(encoding="utf-8", errors="replace")
+    failures = [r for r in results if isinstance(r, BaseException)]
+    latencies = sorted(latency for p in people for latency in p.latencies)
+    answers = sorted(latency for p in people for latency in p.answer_latencies)
+    replies = len(latencies)
+    cases = await count_cases(data_dir)
+    return {
+        "residents": residents,
+        "mode": "sequential" if sequential else "all at once",
+        "answered": residents - len(failures),
+        "cases_expected": sum(1 for p in people if p.user % 2 == 0),
+        "cases_in_database": cases,
+        "replies": replies,
+        "seconds": round(finished - started, 1),
+        "seconds_registering": round(registered - started, 1),
+        "replies_per_second": round(replies / (finished - started), 1),
+        "latency_p50_ms": round(statistics.median(latencies) * 1000),
+        "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000),
+        "answer_latency_p50_ms": round(statistics.median(answers) * 1000) if answers else None,
+        "answer_latency_p95_ms": round(answers[int(0.95 * (len(answers) - 1))] * 1000) if answers else None,
+        "bot_peak_rss_mb": round(rss, 1),
+        "failures": [repr(f)[:200] for f in failures[:5]],
+        "environment": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+        },
+        "bot_stderr_tail": errors.strip().splitlines()[-3:] if failures else [],
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--sequential", action="store_true", help="one resident at a time (no queueing)")
+    args = parser.parse_args()
+    figures = asyncio.run(main(args.residents, args.sequential))
+    if args.json:
+        print(json.dumps(figures, ensure_ascii=False))
+    else:
+        for key, value in figures.items():
+            print(f"{key}: {value}")
+    sys.exit(
+        0
+        if figures["answered"] == figures["residents"]
+        and figures["cases_in_database"] == figures["cases_expected"]
+        else 1
+    )

@@ -1,0 +1,1 @@
+"""Adapters binding the bot's ports to the real services (intake/, knowledge/)."""

@@ -1,0 +1,483 @@
+"""The bot's ports on the real case service (``intake``): the one place the bot meets it.
+
+One ``intake.services.Services`` per update (the middleware commits it); outbox delivery and the
+clocks through ``intake.outbox.deliver_due`` and ``intake.scheduler.tick``; the FSM storage on
+intake's ``chat_states`` table. On SQLite the FSM storage uses its own database file: intake starts
+every transaction with BEGIN IMMEDIATE, and a handler's transaction is open while the handler saves
+its form state, so one file would make the two wait on each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot import services as port
+from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
+from bot.storage import DatabaseStorage
+from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
+from intake.chat_states import ChatStateRepository
+from intake.db import make_engine, make_sessionmaker, upgrade
+from intake.errors import IntakeError
+from intake.lifecycle import OPEN_STATES
+from intake.outbox import deliver_due
+from intake.scheduler import tick
+from intake.services import Services as IntakeServices
+from intake.settings import IntakeSettings
+from intake.views import CaseView as IntakeCaseView
+
+
+def _error(error: IntakeError) -> ServiceError:
+    code = getattr(error, "code", "") or "invalid_input"
+    # "key" and "lang" are the catalog lookup's own argument names: pass them on renamed.
+    params = {("ref_" + k if k in ("key", "lang") else k): v for k, v in getattr(error, "params", {}).items()}
+    return ServiceError(f"bot.errors.intake.{code}", **params)
+
+
+class _Calls:
+    """Run an intake call, turning its errors into the bot's catalog-keyed ``ServiceError``."""
+
+    async def call(self, coroutine: Any) -> Any:
+        try:
+            return await coroutine
+        except IntakeError as error:
+            raise _error(error) from error
+
+
+def _case(view: IntakeCaseView) -> port.CaseView:
+    respondent = view.respondents[0] if view.respondents else {}
+    return port.CaseView(
+        case_no=view.case_no,
+        state=view.state,
+        category=view.category,
+        description=view.description,
+        place=view.address or None,
+        community=view.community,
+        created_at=view.opened_at,
+        complainant_chat_id=None,
+        mediator_chat_id=view.mediator_chat_id,
+        mediator_name=view.mediator,
+        respondent=respondent.get("name"),
+        relation=respondent.get("relation") or None,
+        outcome=view.desired_outcome or None,
+        anonymous=view.anonymous,
+        attachments=tuple(port.Attachment(a.get("kind", ""), a.get("file_id", "")) for a in view.attachments),
+        events=tuple(
+            port.CaseEvent(_when(e.get("at")), str(e.get("action", "")), e.get("to_state"), e.get("note"))
+            for e in view.events
+        ),
+        complainant_name=view.complainant,
+        complainant_phone=view.complainant_contact,
+    )
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value)) if value else datetime.now()
+
+
+class Residents(_Calls):
+    def __init__(self, svc: IntakeServices) -> None:
+        self.svc = svc
+
+    async def get(self, chat_id: int) -> port.Resident | None:
+        view = await self.svc.residents.get(chat_id)
+        if view is None:
+            return None
+        return port.Resident(
+            view.chat_id,
+            view.display_name,
+            view.community,
+            view.grid,
+            view.language,
+            view.consent_at is not None,
+            view.phone,
+        )
+
+    async def register(
+        self, chat_id: int, name: str, community: str, grid: str | None, language: str
+    ) -> port.Resident:
+        await self.call(
+            self.svc.residents.register(
+                chat_id, name, language=language, community_code=community, grid_code=grid
+            )
+        )
+        resident = await self.get(chat_id)
+        assert resident is not None
+        return resident
+
+    async def consent(self, chat_id: int, version: str) -> None:
+        await self.call(self.svc.residents.give_consent(chat_id, version))
+
+    async def set_language(self, chat_id: int, language: str) -> None:
+        view = await self.svc.residents.get(chat_id)
+        if view is not None:
+            await self.call(
+                self.svc.residents.register(
+                    chat_id,
+                    view.display_name,
+                    language=language,
+                    community_code=view.community,
+                    grid_code=view.grid,
+                )
+            )
+
+    async def export(self, chat_id: int) -> dict[str, Any]:
+        return dict(await self.call(self.svc.residents.export_data(chat_id)))
+
+    async def delete(self, chat_id: int) -> None:
+        await self.call(self.svc.residents.delete_data(chat_id))
+
+
+class Communities(_Calls):
+    def __init__(self, svc: IntakeServices) -> None:
+        self.svc = svc
+
+    async def _all(self) -> list[Any]:
+        return list(await self.svc.communities.list())
+
+    @staticmethod
+    def _view(row: Any, rows: list[Any]) -> port.Community:
+        grids = tuple(r.code for r in rows if r.parent == row.code and r.level == "grid")
+        return port.Community(row.code, row.name, row.level, row.parent, grids)
+
+    async def list(self) -> list[port.Community]:
+        rows = await self._all()
+        return [self._view(row, rows) for row in rows if row.level != "grid"]
+
+    async def get(self, code: str) -> port.Community | None:
+        rows = await self._all()
+        wanted = code.strip().upper()
+        return next((self._view(row, rows) for row in rows if row.code.upper() == wanted), None)
+
+    async def add(self, code: str, name: str, parent: str | None, level: str) -> port.Community:
+        view = await self.call(self.svc.communities.add(code, name, level=level, parent_code=parent))
+        return port.Community(view.code, view.name, view.level, view.parent)
+
+
+class Cases(_Calls):
+    def __init__(self, svc: IntakeServices) -> None:
+        self.svc = svc
+
+    async def open(self, chat_id: int, community: str, grid: str | None, draft: CaseDraft) -> port.OpenedCase:
+        if not draft.category or not draft.description:
+            raise ServiceError("bot.errors.draft_incomplete")
+        respondents = [Respondent(draft.respondent, draft.relation or "")] if draft.respondent else []
+        new = NewCase(
+            complainant_chat_id=chat_id,
+            community_code=community,
+            category=draft.category,
+            description=draft.description,
+            desired_outcome=draft.outcome or "",
+            grid_code=grid,
+            address=draft.place or "",
+            respondents=respondents,
+            attachments=[AttachmentIn(a.file_id, a.kind) for a in draft.attachments],
+            anonymous=draft.anonymous,
+        )
+        opened = await self.call(self.svc.cases.open(new))
+        return port.OpenedCase(opened.case_no, opened.offered_to.chat_id if opened.offered_to else None)
+
+    async def _views(self, chat_id: int) -> list[port.CaseView]:
+        summaries = await self.call(self.svc.cases.list_for(chat_id))
+        return [_case(await self.call(self.svc.cases.show(s.case_no, chat_id))) for s in summaries]
+
+    async def for_resident(self, chat_id: int) -> list[port.CaseView]:
+        return await self._views(chat_id)
+
+    async def for_mediator(self, chat_id: int) -> list[port.CaseView]:
+        return [
+            c
+            for c in await self._views(chat_id)
+            if c.mediator_chat_id == chat_id and (c.state in OPEN_STATES or c.state == "failed")
+        ]
+
+    async def view_as_mediator(self, case_no: str, chat_id: int) -> port.CaseView:
+        view = _case(await self.call(self.svc.cases.show(case_no, chat_id)))
+        if view.mediator_chat_id != chat_id:
+            raise port.AccessDenied()
+        return view
+
+    async def accept(self, case_no: str, chat_id: int) -> port.CaseView:
+        current = await self.call(self.svc.cases.show(case_no, chat_id))
+        if current.mediator_chat_id == chat_id:  # the same button pressed twice
+            raise ServiceError("bot.errors.already_yours")
+        return _case(await self.call(self.svc.cases.accept_offer(case_no, chat_id)))
+
+    async def decline(self, case_no: str, chat_id: int, reason: str) -> None:
+        await self.call(self.svc.cases.decline_offer(case_no, chat_id, reason))
+
+    async def _in_mediation(self, case: port.CaseView, chat_id: int) -> None:
+        if case.state == "assigned":
+            await self.call(self.svc.cases.start_mediation(case.case_no, chat_id))
+
+    async def progress(self, case_no: str, chat_id: int, action: str, note: str | None) -> port.CaseView:
+        case = await self.view_as_mediator(case_no, chat_id)
+        text = (note or "").strip()
+        cases = self.svc.cases
+        if action in ("contacted", "meeting", "note"):
+            await self._in_mediation(case, chat_id)
+            if text and case.state in ("agreed", "follow_up"):  # a follow-up visit's note
+                await self.call(cases.record_follow_up(case_no, chat_id, False, text))
+        elif action == "agreement":
+            await self._in_mediation(case, chat_id)
+            parties = [
+                {"name": case.complainant_name or "申请人", "role": "申请人"},
+                {"name": case.respondent or "被申请人", "role": "被申请人"},
+            ]
+            await self.call(
+                cases.record_agreement(
+                    case_no,
+                    chat_id,
+                    AgreementIn(
+                        form="oral",
+                        terms=text or "（口头协议）",
+                        signed_on=date.today(),
+                        parties=parties,
+                        facts_and_issues=case.description,
+                    ),
+                )
+            )
+        elif action == "failed":
+            await self._in_mediation(case, chat_id)
+            await self.call(cases.record_failure(case_no, chat_id, text or "调解不成"))
+        elif action == "refer":
+            await self.call(cases.escalate(case_no, chat_id, text or "上报上一级"))
+        elif action == "close":
+            await self.call(cases.close(case_no, chat_id, text))
+        else:
+            raise ServiceError("bot.errors.unknown_action")
+        return _case(await self.call(cases.show(case_no, chat_id)))
+
+    async def feedback(self, case_no: str, chat_id: int, score: int, comment: str | None) -> None:
+        await self.call(self.svc.cases.feedback(case_no, chat_id, score, comment or ""))
+
+    async def stats(self) -> dict[str, dict[str, int]]:
+        summary = (await self.svc.stats.summary()).to_dict()
+        return {
+            "category": dict(summary.get("by_category") or {}),
+            "state": dict(summary.get("by_state") or {}),
+        }
+
+
+class Mediators(_Calls):
+    """Invitations are signed tokens (HMAC with the bot token): no table needed; opening one twice
+    registers the same mediator twice, which is harmless."""
+
+    def __init__(self, svc: IntakeServices, secret: bytes) -> None:
+        self.svc = svc
+        self.secret = secret
+
+    async def is_mediator(self, chat_id: int) -> bool:
+        return bool(await self.svc.mediators.is_mediator(chat_id))
+
+    async def add(self, chat_id: int, name: str, community: str, specialties: list[str]) -> None:
+        await self.call(
+            self.svc.mediators.add(chat_id, name, communities=[community], specialties=specialties)
+        )
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()[:12]
+
+    async def create_invite(self, community: str, created_by: int) -> str:
+        body = f"{community}_{secrets.token_hex(4)}"
+        return f"{body}_{self._sign(body)}"
+
+    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str | None:
+        body, _, signature = token.rpartition("_")
+        if not body or not hmac.compare_digest(signature, self._sign(body)):
+            return None
+        community = body.rpartition("_")[0]
+        await self.add(chat_id, name, community, [])
+        return community
+
+
+class Participation(_Calls):
+    def __init__(self, svc: IntakeServices) -> None:
+        self.svc = svc
+
+    async def suggest(self, chat_id: int, community: str | None, text: str) -> str:
+        view = await self.call(
+            self.svc.participation.submit_suggestion(chat_id, text, community_code=community)
+        )
+        return f"S{view.id:05d}"
+
+    async def report(
+        self,
+        chat_id: int,
+        community: str | None,
+        text: str,
+        photo: str | None,
+        location: tuple[float, float] | None,
+    ) -> str:
+        view = await self.call(
+            self.svc.participation.submit_report(
+                chat_id,
+                text,
+                photo_file_ids=(photo,) if photo else (),
+                latitude=location[0] if location else None,
+                longitude=location[1] if location else None,
+                community_code=community,
+            )
+        )
+        return f"R{view.id:05d}"
+
+
+class _ChatStates:
+    def __init__(self, session: AsyncSession) -> None:
+        self.repository = ChatStateRepository(session)
+
+    @staticmethod
+    def _chat(key: str) -> int | None:
+        parts = key.split(":")
+        return int(parts[1]) if len(parts) > 1 and parts[1].lstrip("-").isdigit() else None
+
+    async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
+        record = await self.repository.get(key)
+        return (record.state, dict(record.data or {})) if record else (None, {})
+
+    async def save_state(self, key: str, state: str | None) -> None:
+        await self.repository.set_state(key, state, chat_id=self._chat(key))
+
+    async def save_data(self, key: str, data: dict[str, Any]) -> None:
+        await self.repository.set_data(key, data, chat_id=self._chat(key))
+
+
+class IntakeBackend:
+    def __init__(
+        self,
+        settings: IntakeSettings,
+        engine: AsyncEngine,
+        states_engine: AsyncEngine,
+        assistant: Assistant,
+        secret: bytes,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
+        self.states_engine = states_engine
+        self.assistant = assistant
+        self.secret = secret
+        # SQLite has one writer (intake begins every transaction IMMEDIATE): queue units of work in the
+        # process instead of busy-waiting in the driver. PostgreSQL takes many at once.
+        self.concurrency = 1 if engine.url.get_backend_name() == "sqlite" else 20
+
+    @classmethod
+    async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:
+        settings = IntakeSettings(data_dir=data_dir) if data_dir else IntakeSettings()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = settings.resolved_database_url
+        await upgrade(url)
+        engine = make_engine(url)
+        states_engine = engine
+        if url.startswith("sqlite"):
+            from intake.models import ChatState
+
+            states_engine = make_engine(f"sqlite+aiosqlite:///{settings.data_dir / 'chat-states.db'}")
+            async with states_engine.begin() as connection:
+                table = ChatState.metadata.tables[ChatState.__tablename__]
+                await connection.run_sync(lambda sync: table.create(sync, checkfirst=True))
+        return cls(settings, engine, states_engine, assistant, secret)
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[port.Services]:
+        async with self.sessions() as session:
+            svc = IntakeServices(session, self.settings)
+            yield port.Services(
+                Residents(svc), Communities(svc), Cases(svc), Mediators(svc, self.secret), Participation(svc)
+            )
+            await session.commit()
+
+    def fsm_storage(self) -> DatabaseStorage:
+        return DatabaseStorage(make_sessionmaker(self.states_engine), _ChatStates)
+
+    async def deliver_notifications(self, sender: NotificationSender, now: datetime) -> int:
+        report = await deliver_due(self.sessions, sender, self.settings, _utc(now))
+        return int(report.sent)
+
+    async def tick(self, now: datetime) -> int:
+        async with self.sessions() as session:
+            report = await tick(session, self.settings, _utc(now))
+            await session.commit()
+        return int(report.total)
+
+    async def case_details(self, case_no: str, viewer_chat_id: int) -> dict[str, Any]:
+        """What a handoff card needs beyond the outbox payload (summary, place, opened at)."""
+        async with self.sessions() as session:
+            view = await IntakeServices(session, self.settings).cases.show(case_no, viewer_chat_id)
+        return {
+            "summary": view.description[:300],
+            "place": view.address or "—",
+            "created_at": view.opened_at.isoformat(),
+        }
+
+    async def ingest_document(self, path: Path, community: str | None) -> int:
+        from bot.adapters.answers import ingest_sources, knowledge_available
+
+        if not knowledge_available():
+            raise NotImplementedError("the knowledge base is not installed")
+        return await asyncio.to_thread(ingest_sources, [path], community)
+
+    async def outbox_pending(self) -> int:
+        from sqlalchemy import func, select
+
+        from intake.models import Notification
+
+        async with self.sessions() as session:
+            query = select(func.count()).where(Notification.status == "pending")
+            return int(await session.scalar(query) or 0)
+
+    async def seed(self, communities: list[dict[str, Any]], mediators: list[dict[str, Any]]) -> None:
+        """Sample data for the demo and the terminal chat: added only when missing."""
+        async with self.sessions() as session:
+            svc = IntakeServices(session, self.settings)
+            known = {c.code for c in await svc.communities.list()}
+            for item in communities:
+                if item["code"] not in known:
+                    await svc.communities.add(
+                        item["code"],
+                        item["name"],
+                        level=item.get("level", "village"),
+                        parent_code=item.get("parent"),
+                        grid_worker_chat_id=item.get("grid_worker_chat_id"),
+                    )
+            for item in mediators:
+                if not await svc.mediators.is_mediator(int(item["chat_id"])):
+                    await svc.mediators.add(
+                        int(item["chat_id"]),
+                        item["name"],
+                        communities=list(item.get("communities") or [item["community"]]),
+                        specialties=list(item.get("specialties") or []),
+                        capacity=int(item.get("capacity", 3)),
+                        level=int(item.get("level", 1)),
+                    )
+            staff = {s.chat_id for s in await svc.communities.list_staff()}
+            for item in communities:
+                coordinator = item.get("coordinator_chat_id")
+                if coordinator and coordinator not in staff and item.get("level") == "village":
+                    await svc.communities.add_staff(
+                        int(coordinator), "协调员", role="coordinator", community_code=item["code"]
+                    )
+                    staff.add(coordinator)
+            await session.commit()
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+        if self.states_engine is not self.engine:
+            await self.states_engine.dispose()
+
+
+def _utc(now: datetime) -> datetime:
+    from datetime import UTC
+
+    return now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)

@@ -1,0 +1,139 @@
+"""The one place where the bot is composed: session, Bot, Dispatcher, middlewares, routers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+
+from bot.handlers import (
+    admin,
+    errors,
+    intake_form,
+    mediator,
+    menu,
+    mycases,
+    participation,
+    privacy,
+    start,
+    triage,
+)
+from bot.middlewares import (
+    LanguageMiddleware,
+    SerialPerUserMiddleware,
+    ServicesMiddleware,
+    ThrottlingMiddleware,
+)
+from bot.services import Backend
+from bot.settings import BotSettings
+from bot.storage import redis_storage
+
+log = logging.getLogger(__name__)
+
+
+class RetryTransient(BaseRequestMiddleware):
+    """Retry a Bot API call Telegram refused for a moment (429 with retry_after, 5xx).
+
+    Timeouts are not retried here: the call may have reached Telegram, and a blind retry could send the
+    message twice. The outbox retries undelivered notifications on its own schedule.
+    """
+
+    def __init__(self, attempts: int = 3, max_wait: float = 10.0) -> None:
+        self.attempts = attempts
+        self.max_wait = max_wait
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as error:
+                if attempt == self.attempts or error.retry_after > self.max_wait:
+                    raise
+                await asyncio.sleep(error.retry_after)
+            except TelegramServerError:
+                if attempt == self.attempts:
+                    raise
+                await asyncio.sleep(0.5 * attempt)
+        raise AssertionError("unreachable")
+
+
+def create_bot(settings: BotSettings, retry: bool = True) -> Bot:
+    session = AiohttpSession(timeout=settings.telegram_timeout)
+    if settings.telegram_api_base:
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=settings.telegram_timeout
+        )
+    if retry:
+        session.middleware(RetryTransient())
+    return Bot(settings.telegram_token.get_secret_value(), session=session, default=DefaultBotProperties())
+
+
+def fsm_storage(settings: BotSettings, backend: Backend) -> BaseStorage:
+    if settings.redis_url is not None:
+        return redis_storage(settings.redis_url.get_secret_value())
+    return backend.fsm_storage()
+
+
+def build_dispatcher(
+    settings: BotSettings,
+    backend: Backend,
+    committed: asyncio.Event | None = None,
+    storage: BaseStorage | None = None,
+    **workflow: Any,
+) -> Dispatcher:
+    dp = Dispatcher(
+        storage=storage or fsm_storage(settings, backend), settings=settings, backend=backend, **workflow
+    )
+    throttling = ThrottlingMiddleware(
+        settings.throttle_rate, settings.throttle_burst, settings.throttle_cooldown
+    )
+    serial = SerialPerUserMiddleware()
+    services = ServicesMiddleware(backend, committed)  # one instance: its slots are shared by all updates
+    language = LanguageMiddleware(settings.default_language)
+    for observer in (dp.message, dp.callback_query):
+        observer.outer_middleware(throttling)
+        observer.outer_middleware(serial)
+        observer.outer_middleware(services)
+        observer.outer_middleware(language)
+    # Order matters: forms and specific buttons first, the catch-alls (mediator's unknown button,
+    # triage's free message) last.
+    routers = (
+        errors.router,
+        start.router,
+        admin.router,
+        menu.router,
+        privacy.router,
+        mycases.router,
+        intake_form.router,
+        participation.router,
+        mediator.router,
+        triage.router,
+    )
+    for router in routers:
+        _detach(router)
+    dp.include_routers(*routers)
+    return dp
+
+
+def _detach(router: Router) -> None:
+    """Feature routers are module-level singletons; a process that builds a second Dispatcher (a
+    restart in tests, the terminal chat after the demo) takes them over from the first one."""
+    parent = router.parent_router
+    if parent is not None:
+        parent.sub_routers.remove(router)
+        router._parent_router = None

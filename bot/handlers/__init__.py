@@ -1,0 +1,1 @@
+"""Feature routers; composed in ``bot.app.build_dispatcher``."""

@@ -1,0 +1,34 @@
+"""The resident's language: their saved choice, else their Telegram client's, else the default."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+
+from bot.services import Services
+
+
+class LanguageMiddleware(BaseMiddleware):
+    def __init__(self, default: str = "zh") -> None:
+        self.default = default
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        user: User | None = data.get("event_from_user")
+        services: Services | None = data.get("services")
+        resident = await services.residents.get(user.id) if user and services else None
+        data["resident"] = resident
+        if resident is not None:
+            data["lang"] = resident.language
+        elif user is not None and (user.language_code or "").startswith("en"):
+            data["lang"] = "en"
+        else:
+            data["lang"] = self.default
+        return await handler(event, data)

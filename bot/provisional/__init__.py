@@ -1,0 +1,1 @@
+"""A provisional backend for the bot until the real services land (see backend.py)."""

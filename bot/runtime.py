@@ -1,0 +1,204 @@
+"""Running the bot: choosing the backend, long polling, the webhook server, the sample data."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib.util
+import logging
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand
+
+from bot.app import build_dispatcher, create_bot
+from bot.notify import TelegramNotifier
+from bot.privacy import MaskingFilter
+from bot.scheduler import run_forever
+from bot.services import Assistant, Backend
+from bot.settings import BotSettings
+from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS
+
+log = logging.getLogger(__name__)
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
+def load_sample_knowledge() -> int | None:
+    """Ingest the bundled sample knowledge base (unchanged files are skipped); None when not installed."""
+    from bot.adapters.answers import ingest_sources, knowledge_available
+
+    if not knowledge_available():
+        return None
+    sources = [p for p in sorted(SAMPLE_DIR.iterdir()) if p.is_dir()]
+    return ingest_sources(sources)
+
+
+def load_assistant() -> Assistant:
+    """The answers service when installed; the provisional keyword assistant until then."""
+    from bot.adapters.answers import knowledge_available
+
+    if knowledge_available():
+        from bot.adapters.answers import KnowledgeAssistant
+
+        return KnowledgeAssistant.open()
+    from bot.provisional.assistant import ProvisionalAssistant
+
+    return ProvisionalAssistant(SAMPLE_DIR)
+
+
+def intake_available() -> bool:
+    try:
+        return importlib.util.find_spec("intake.services") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+async def load_backend(settings: BotSettings, assistant: Assistant | None = None) -> Backend:
+    """The case service adapter when ``intake`` provides it; the provisional backend until then."""
+    assistant = assistant or load_assistant()
+    if intake_available() and settings.backend != "provisional":
+        from bot.adapters.intake_backend import IntakeBackend
+
+        secret = settings.telegram_token.get_secret_value().encode()
+        return await IntakeBackend.open(assistant, secret, settings.data_dir)
+    from bot.provisional.backend import ProvisionalBackend
+
+    return await ProvisionalBackend.open(settings.data_dir, assistant)
+
+
+def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Communities and mediators of ``knowledge/sample/communities.yaml``, else the built-in sample."""
+    path = SAMPLE_DIR / "communities.yaml"
+    if not path.is_file():
+        return SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    communities, mediators = [], []
+    coordinators = data.get("coordinators") or []
+    coordinator = int(coordinators[0]["chat_id"]) if coordinators else None
+    for item in data.get("communities") or []:
+        entry = {
+            "code": item["code"],
+            "name": item["name"],
+            "level": item.get("level", "village"),
+            "parent": item.get("parent"),
+            "coordinator_chat_id": item.get("coordinator_chat_id", coordinator),
+        }
+        communities.append(entry)
+        for grid in item.get("grids") or []:
+            code = grid["code"] if isinstance(grid, dict) else str(grid)
+            communities.append({"code": code, "name": code, "level": "grid", "parent": item["code"]})
+    for item in data.get("mediators") or []:
+        serves = item.get("community") or (item.get("communities") or ["QSC"])[0]
+        mediators.append(
+            {
+                "chat_id": int(item["chat_id"]),
+                "name": item["name"],
+                "community": serves,
+                "specialties": item.get("specialties") or [],
+            }
+        )
+    return communities or SAMPLE_COMMUNITIES, mediators or SAMPLE_MEDIATORS
+
+
+async def seed_sample(backend: Backend) -> None:
+    communities, mediators = sample_people()
+    seed = getattr(backend, "seed", None)
+    if seed is not None:
+        await seed(communities, mediators)
+
+
+async def _set_commands(bot: Bot) -> None:
+    commands = [
+        ("start", "开始 / 选择社区"),
+        ("help", "帮助"),
+        ("mycases", "我的事项"),
+        ("mediate", "找和事佬调解"),
+        ("suggest", "提建议"),
+        ("report", "报告隐患"),
+        ("privacy", "导出或删除我的信息"),
+        ("cases", "调解员：我的待办"),
+        ("cancel", "取消当前操作"),
+    ]
+    with contextlib.suppress(Exception):  # cosmetic: the bot works without its command menu
+        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands])
+
+
+async def run_polling(settings: BotSettings, seed: bool = False) -> None:
+    backend = await load_backend(settings)
+    if seed:
+        await seed_sample(backend)
+    committed = asyncio.Event()
+    bot = create_bot(settings)
+    dp = build_dispatcher(settings, backend, committed)
+    scheduler = asyncio.create_task(
+        run_forever(
+            backend,
+            TelegramNotifier(bot, settings, getattr(backend, "case_details", None)),
+            settings.scheduler_interval,
+            committed,
+        )
+    )
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await _set_commands(bot)
+        await dp.start_polling(bot)
+    finally:
+        scheduler.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await scheduler
+        await backend.close()
+
+
+async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher, Backend]:
+    """The aiohttp application serving Telegram's webhook POSTs, secret token checked."""
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    backend = await load_backend(settings)
+    committed = asyncio.Event()
+    bot = create_bot(settings)
+    dp = build_dispatcher(settings, backend, committed)
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
+        app, path=settings.webhook_path
+    )
+    setup_application(app, dp, bot=bot)
+    notifier = TelegramNotifier(bot, settings, getattr(backend, "case_details", None))
+
+    async def on_startup(_: web.Application) -> None:
+        if settings.webhook_url:
+            await bot.set_webhook(settings.webhook_url, secret_token=secret, drop_pending_updates=False)
+        await _set_commands(bot)
+        app["scheduler"] = asyncio.create_task(
+            run_forever(backend, notifier, settings.scheduler_interval, committed)
+        )
+
+    async def on_cleanup(_: web.Application) -> None:
+        app["scheduler"].cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await app["scheduler"]
+        await backend.close()
+
+    app.on_startup.append(on_startup)
+    app.on_cleanup.append(on_cleanup)
+    return app, bot, dp, backend
+
+
+def run_webhook(settings: BotSettings) -> None:
+    from aiohttp import web
+
+    async def make() -> Any:
+        app, *_ = await build_webhook_app(settings)
+        return app
+
+    web.run_app(make(), host=settings.webhook_host, port=settings.webhook_port)

@@ -1,0 +1,111 @@
+"""Fixtures: the fake Bot API on 127.0.0.1, the provisional backend, and a running bot process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.provisional.backend import ProvisionalBackend
+from bot.runtime import intake_available
+from bot.services import AssistantReply, CaseDraft, Citation
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
+
+RESIDENT = 1001
+MEDIATOR = 2001
+OTHER_MEDIATOR = 2002
+DUTY = 9001
+
+ARTICLE_296 = (
+    "不动产权利人因用水、排水、通行、铺设管线等利用相邻不动产的，应当尽量避免对相邻的不动产权利人造成损害。"
+)
+
+
+class ScriptedAssistant:
+    """A deterministic stand-in for the answers service: the bot's behaviour is under test here, not
+    retrieval. (The real Assistant is exercised by the knowledge tests and by ``heshi demo``.)"""
+
+    def respond(self, message: str, community: str | None, lang: str) -> AssistantReply:
+        if any(word in message for word in ("救命", "要杀", "自杀", "着火")):
+            return AssistantReply("urgent", True, "")
+        if message.strip() in ("在吗", "你好", "hello"):
+            return AssistantReply("chitchat", False, "")
+        if "建议" in message:
+            return AssistantReply("suggestion", False, "")
+        if "路灯" in message:
+            return AssistantReply("report", False, "")
+        citation = Citation(
+            "law/中华人民共和国民法典/296", "中华人民共和国民法典", "第二百九十六条", ARTICLE_296, 0.9
+        )
+        if "长答案" in message:
+            body = "\n\n".join(f"第{i}段：" + "法律解释的句子。" * 60 for i in range(20))
+            return AssistantReply(
+                "question", False, f"根据《中华人民共和国民法典》第二百九十六条：\n{body}", [citation]
+            )
+        if "堵" in message or "吵" in message:
+            draft = CaseDraft(category="邻里纠纷", description=message)
+            answer = f"根据《中华人民共和国民法典》第二百九十六条：“{ARTICLE_296}”"
+            return AssistantReply("dispute", False, answer, [citation], category="邻里纠纷", offer_case=draft)
+        return AssistantReply(
+            "question", False, f"根据《中华人民共和国民法典》第二百九十六条：“{ARTICLE_296}”", [citation]
+        )
+
+
+@pytest.fixture
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as server:
+        yield server
+
+
+BACKENDS = [
+    "provisional",
+    pytest.param(
+        "intake",
+        marks=pytest.mark.skipif(
+            not intake_available(), reason="the case service (intake/) is not installed"
+        ),
+    ),
+]
+
+
+async def open_backend(kind: str, assistant: Any) -> Any:
+    """The same tests run on the provisional backend and on the real case service."""
+    data_dir = Path(os.environ["HESHI_DATA_DIR"])
+    if kind == "intake":
+        from bot.adapters.intake_backend import IntakeBackend
+
+        return await IntakeBackend.open(assistant, b"test-secret", data_dir)
+    return await ProvisionalBackend.open(data_dir, assistant)
+
+
+@pytest.fixture(params=BACKENDS)
+async def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    monkeypatch.setenv("HESHI_OUTBOX_BACKOFF_SECONDS", "1")  # retries within a test's patience
+    backend = await open_backend(request.param, ScriptedAssistant())
+    backend.kind = request.param
+    await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
+    yield backend
+    await backend.close()
+
+
+@pytest.fixture
+async def running(telegram: FakeTelegram, backend: Any) -> AsyncIterator[BotProcess]:
+    process = await BotProcess.build(
+        offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"])), backend
+    ).start()
+    yield process
+    await process.stop()
+
+
+async def register(telegram: FakeTelegram, user: int = RESIDENT, community: str = "QSC") -> None:
+    """Walk a resident through /start by deep link: grid, consent."""
+    telegram.send_text(user, f"/start {community}")
+    await telegram.wait_text(user, "选择您所在的网格")
+    telegram.press_label(user, "QSC-01")
+    await telegram.wait_text(user, "您同意吗")
+    telegram.press_label(user, "同意")
+    await telegram.wait_text(user, "谢谢！")

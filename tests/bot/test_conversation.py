@@ -1,0 +1,56 @@
+"""End to end through the fake Bot API over real HTTP: residents and mediators."""
+
+from __future__ import annotations
+
+from bot.testing.fake_telegram import FakeTelegram
+from bot.testing.harness import BotProcess
+from tests.bot.conftest import MEDIATOR, RESIDENT, register
+
+
+async def test_question_gets_a_cited_answer(telegram: FakeTelegram, running: BotProcess) -> None:
+    await register(telegram)
+    telegram.send_text(RESIDENT, "邻居家排水要经过我家院子，我必须让吗？")
+    answer = await telegram.wait_text(RESIDENT, "第二百九十六条")
+    assert "《中华人民共和国民法典》" in answer.text
+    assert "不动产权利人" in answer.text
+
+
+async def test_dispute_becomes_a_case_the_mediator_accepts(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    await register(telegram)
+    telegram.send_text(RESIDENT, "隔壁老张把我家门口的路堵了，说了好几次都不听")
+    await telegram.wait_text(RESIDENT, "请和事佬来帮您调解")
+    telegram.press_label(RESIDENT, "请和事佬调解")
+    await telegram.wait_text(RESIDENT, "第 3 步")  # category and description come pre-filled
+    telegram.send_text(RESIDENT, "张大山")
+    await telegram.wait_text(RESIDENT, "第 4 步")
+    telegram.press_label(RESIDENT, "邻居")
+    await telegram.wait_text(RESIDENT, "第 5 步")
+    telegram.send_text(RESIDENT, "青山村东头小路")
+    await telegram.wait_text(RESIDENT, "第 6 步")
+    telegram.send_text(RESIDENT, "把路让出来")
+    await telegram.wait_text(RESIDENT, "第 7 步")
+    telegram.send_media(RESIDENT, "photo")
+    await telegram.wait_text(RESIDENT, "收到第 1 个材料")
+    telegram.press_label(RESIDENT, "完成")
+    await telegram.wait_text(RESIDENT, "第 8 步")
+    telegram.press_label(RESIDENT, "可以告诉对方")
+    summary = await telegram.wait_text(RESIDENT, "请核对")
+    assert "张大山" in summary.text and "邻里纠纷" in summary.text and "材料：1 个" in summary.text
+    telegram.press_label(RESIDENT, "确认提交")
+    submitted = await telegram.wait_text(RESIDENT, "案件编号")
+    case_no = submitted.text.split("案件编号：")[1].split("\n")[0]
+    assert case_no.startswith("QSC-")
+
+    card = await telegram.wait_text(MEDIATOR, case_no)
+    assert "邻里纠纷" in card.text and "青山村东头小路" in card.text
+    telegram.press_label(MEDIATOR, "接受", chat_id=MEDIATOR)
+    details = await telegram.wait_text(MEDIATOR, "申请人")
+    assert "张大山" in details.text
+    notice = await telegram.wait_text(RESIDENT, "王和事 已接手")
+    assert case_no in notice.text
+
+    telegram.send_text(RESIDENT, "/mycases")
+    timeline = await telegram.wait_text(RESIDENT, "调解员已接手")
+    assert case_no in timeline.text
