@@ -422,10 +422,8 @@ class IntakeBackend:
         }
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
-        from bot.adapters.answers import ingest_sources, knowledge_available
+        from bot.adapters.answers import ingest_sources
 
-        if not knowledge_available():
-            raise NotImplementedError("the knowledge base is not installed")
         return await asyncio.to_thread(ingest_sources, [path], community)
 
     async def outbox_pending(self) -> int:
