@@ -59,8 +59,7 @@ class DemoFailed(RuntimeError):
 async def run_demo(settings: BotSettings) -> float:
     started = time.monotonic()
     units = await asyncio.to_thread(load_sample_knowledge)
-    if units is not None:
-        print(f"（已载入示例知识库：{units} 条，用时 {time.monotonic() - started:.0f} 秒）\n", flush=True)
+    print(f"（已载入示例知识库：{units} 条，用时 {time.monotonic() - started:.0f} 秒）\n", flush=True)
     backend = await load_backend(settings)
     try:
         await seed_sample(backend)

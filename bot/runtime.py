@@ -1,10 +1,9 @@
-"""Running the bot: choosing the backend, long polling, the webhook server, the sample data."""
+"""Running the bot: opening the services, long polling, the webhook server, the sample data."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import logging
 from pathlib import Path
 from typing import Any
@@ -32,47 +31,27 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
-def load_sample_knowledge() -> int | None:
-    """Ingest the bundled sample knowledge base (unchanged files are skipped); None when not installed."""
-    from bot.adapters.answers import ingest_sources, knowledge_available
+def load_sample_knowledge() -> int:
+    """Ingest the bundled sample knowledge base (unchanged files are skipped); the units it holds."""
+    from bot.adapters.answers import ingest_sources
 
-    if not knowledge_available():
-        return None
     sources = [p for p in sorted(SAMPLE_DIR.iterdir()) if p.is_dir()]
     return ingest_sources(sources)
 
 
 def load_assistant() -> Assistant:
-    """The answers service when installed; the provisional keyword assistant until then."""
-    from bot.adapters.answers import knowledge_available
+    """The answers and triage service (``knowledge.answers``) on the local knowledge base."""
+    from bot.adapters.answers import KnowledgeAssistant
 
-    if knowledge_available():
-        from bot.adapters.answers import KnowledgeAssistant
-
-        return KnowledgeAssistant.open()
-    from bot.provisional.assistant import ProvisionalAssistant
-
-    return ProvisionalAssistant(SAMPLE_DIR)
-
-
-def intake_available() -> bool:
-    try:
-        return importlib.util.find_spec("intake.services") is not None
-    except ModuleNotFoundError:
-        return False
+    return KnowledgeAssistant.open()
 
 
 async def load_backend(settings: BotSettings, assistant: Assistant | None = None) -> Backend:
-    """The case service adapter when ``intake`` provides it; the provisional backend until then."""
-    assistant = assistant or load_assistant()
-    if intake_available() and settings.backend != "provisional":
-        from bot.adapters.intake_backend import IntakeBackend
+    """The case service (``intake``) behind the bot's ports, with the assistant."""
+    from bot.adapters.intake_backend import IntakeBackend
 
-        secret = settings.telegram_token.get_secret_value().encode()
-        return await IntakeBackend.open(assistant, secret, settings.data_dir)
-    from bot.provisional.backend import ProvisionalBackend
-
-    return await ProvisionalBackend.open(settings.data_dir, assistant)
+    secret = settings.telegram_token.get_secret_value().encode()
+    return await IntakeBackend.open(assistant or load_assistant(), secret, settings.data_dir)
 
 
 def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

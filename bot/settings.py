@@ -46,8 +46,6 @@ class BotSettings(BaseSettings):
     redis_url: SecretStr | None = None  # FSM storage in Redis instead of the database
     scheduler_interval: float = 15.0  # seconds between case-clock ticks and outbox deliveries
     privacy_version: str = "2026-11"
-    # "auto": the case service in intake/ when installed; "provisional": the bot's small stand-in.
-    backend: str = "auto"
 
     @field_validator("admin_chat_ids", "duty_chat_ids", mode="before")
     @classmethod

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +55,3 @@ def ingest_sources(paths: list[Path], community: str | None = None) -> int:
         raise ValueError(report.errors[0][1])
     return int(report.units_added + report.units_replaced + report.units_unchanged)
 
-
-def knowledge_available() -> bool:
-    try:
-        return importlib.util.find_spec("knowledge.answers") is not None and (
-            importlib.util.find_spec("knowledge.kb") is not None
-        )
-    except ModuleNotFoundError:
-        return False

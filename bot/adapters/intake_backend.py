@@ -226,9 +226,10 @@ class Cases(_Calls):
         text = (note or "").strip()
         cases = self.svc.cases
         if action in ("contacted", "meeting", "note"):
-            await self._in_mediation(case, chat_id)
-            if text and case.state in ("agreed", "follow_up"):  # a follow-up visit's note
-                await self.call(cases.record_follow_up(case_no, chat_id, False, text))
+            if action != "note":  # reaching the parties starts the mediation; a bare note moves nothing
+                await self._in_mediation(case, chat_id)
+            # An event on the case history, whatever the state; "已联系双方" needs no words of its own.
+            await self.call(cases.add_note(case_no, chat_id, text or "已联系双方", action))
         elif action == "agreement":
             await self._in_mediation(case, chat_id)
             parties = [
@@ -422,10 +423,8 @@ class IntakeBackend:
         }
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
-        from bot.adapters.answers import ingest_sources, knowledge_available
+        from bot.adapters.answers import ingest_sources
 
-        if not knowledge_available():
-            raise NotImplementedError("the knowledge base is not installed")
         return await asyncio.to_thread(ingest_sources, [path], community)
 
     async def outbox_pending(self) -> int:

@@ -155,9 +155,6 @@ async def upload(message: Message, bot: Bot, backend: Backend, state: FSMContext
         community = (message.caption or "").strip().upper() or None
         try:
             units = await backend.ingest_document(path, community)
-        except NotImplementedError:
-            await progress.edit_text(t("bot.admin.ingest_unavailable", lang))
-            return
         except Exception as error:
             log.exception("ingest of %s failed", name)
             await progress.edit_text(t("bot.admin.ingest_failed", lang, error=type(error).__name__))

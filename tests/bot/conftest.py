@@ -1,4 +1,4 @@
-"""Fixtures: the fake Bot API on 127.0.0.1, the provisional backend, and a running bot process."""
+"""Fixtures: the fake Bot API on 127.0.0.1, the case service (intake) behind the bot, a running bot."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from bot.provisional.backend import ProvisionalBackend
-from bot.runtime import intake_available
+from bot.adapters.intake_backend import IntakeBackend
 from bot.services import AssistantReply, CaseDraft, Citation
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
@@ -26,8 +25,8 @@ ARTICLE_296 = (
 
 
 class ScriptedAssistant:
-    """A deterministic stand-in for the answers service: the bot's behaviour is under test here, not
-    retrieval. (The real Assistant is exercised by the knowledge tests and by ``heshi demo``.)"""
+    """A deterministic test double for the answers service: the bot's behaviour is under test here, not
+    retrieval. (``test_real_assistant.py`` runs the real ``knowledge.answers.Assistant`` through the bot.)"""
 
     def respond(self, message: str, community: str | None, lang: str) -> AssistantReply:
         if any(word in message for word in ("救命", "要杀", "自杀", "着火")):
@@ -61,32 +60,15 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         yield server
 
 
-BACKENDS = [
-    "provisional",
-    pytest.param(
-        "intake",
-        marks=pytest.mark.skipif(
-            not intake_available(), reason="the case service (intake/) is not installed"
-        ),
-    ),
-]
+async def open_backend(assistant: Any) -> IntakeBackend:
+    """The real case service on this test's data directory."""
+    return await IntakeBackend.open(assistant, b"test-secret", Path(os.environ["HESHI_DATA_DIR"]))
 
 
-async def open_backend(kind: str, assistant: Any) -> Any:
-    """The same tests run on the provisional backend and on the real case service."""
-    data_dir = Path(os.environ["HESHI_DATA_DIR"])
-    if kind == "intake":
-        from bot.adapters.intake_backend import IntakeBackend
-
-        return await IntakeBackend.open(assistant, b"test-secret", data_dir)
-    return await ProvisionalBackend.open(data_dir, assistant)
-
-
-@pytest.fixture(params=BACKENDS)
-async def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+@pytest.fixture
+async def backend(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[IntakeBackend]:
     monkeypatch.setenv("HESHI_OUTBOX_BACKOFF_SECONDS", "1")  # retries within a test's patience
-    backend = await open_backend(request.param, ScriptedAssistant())
-    backend.kind = request.param
+    backend = await open_backend(ScriptedAssistant())
     await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
     yield backend
     await backend.close()

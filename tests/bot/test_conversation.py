@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from bot.adapters.intake_backend import IntakeBackend
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import BotProcess
+from intake.services import Services as IntakeServices
 from tests.bot.conftest import MEDIATOR, RESIDENT, register
 
 
@@ -15,9 +17,8 @@ async def test_question_gets_a_cited_answer(telegram: FakeTelegram, running: Bot
     assert "不动产权利人" in answer.text
 
 
-async def test_dispute_becomes_a_case_the_mediator_accepts(
-    telegram: FakeTelegram, running: BotProcess
-) -> None:
+async def file_dispute_and_accept(telegram: FakeTelegram) -> str:
+    """A resident files a neighbour dispute through the whole form; the mediator accepts it."""
     await register(telegram)
     telegram.send_text(RESIDENT, "隔壁老张把我家门口的路堵了，说了好几次都不听")
     await telegram.wait_text(RESIDENT, "请和事佬来帮您调解")
@@ -48,9 +49,49 @@ async def test_dispute_becomes_a_case_the_mediator_accepts(
     telegram.press_label(MEDIATOR, "接受", chat_id=MEDIATOR)
     details = await telegram.wait_text(MEDIATOR, "申请人")
     assert "张大山" in details.text
+    return case_no
+
+
+async def test_dispute_becomes_a_case_the_mediator_accepts(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    case_no = await file_dispute_and_accept(telegram)
     notice = await telegram.wait_text(RESIDENT, "王和事 已接手")
     assert case_no in notice.text
 
     telegram.send_text(RESIDENT, "/mycases")
     timeline = await telegram.wait_text(RESIDENT, "调解员已接手")
     assert case_no in timeline.text
+
+
+async def test_mediator_notes_are_events_on_the_case_history(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    case_no = await file_dispute_and_accept(telegram)
+    telegram.press_label(MEDIATOR, "已联系双方", chat_id=MEDIATOR)
+    await telegram.wait_text(MEDIATOR, "已记录：" + case_no + " — 已联系双方")
+    telegram.press_label(MEDIATOR, "约定见面", chat_id=MEDIATOR)
+    await telegram.wait_text(MEDIATOR, "请写见面的时间和地点")
+    telegram.send_text(MEDIATOR, "周六上午九点，村委会")
+    await telegram.wait_text(MEDIATOR, "已记录：" + case_no + " — 约定见面")
+    telegram.press_label(MEDIATOR, "记备注", chat_id=MEDIATOR)
+    await telegram.wait_text(MEDIATOR, "请写备注")
+    telegram.send_text(MEDIATOR, "老张答应先把柴火挪走")
+    await telegram.wait_text(MEDIATOR, "已记录：" + case_no + " — 记备注")
+
+    backend = running.backend
+    assert isinstance(backend, IntakeBackend)
+    async with backend.sessions() as session:
+        view = await IntakeServices(session, backend.settings).cases.show_admin(case_no)
+    notes = [(e["action"], e["note"]) for e in view.events if e["action"] in ("contacted", "meeting", "note")]
+    assert notes == [
+        ("contacted", "已联系双方"),
+        ("meeting", "周六上午九点，村委会"),
+        ("note", "老张答应先把柴火挪走"),
+    ]
+    assert view.state == "in_mediation"  # contacting the parties started the mediation; notes move nothing
+
+    telegram.send_text(RESIDENT, "/mycases")
+    timeline = await telegram.wait_text(RESIDENT, "约好了见面调解")
+    assert "调解员已联系双方" in timeline.text and "调解员记录了进展" in timeline.text
+    assert "柴火" not in timeline.text  # the mediator's own words stay with the mediator

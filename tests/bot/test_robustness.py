@@ -87,7 +87,7 @@ async def test_a_restart_in_the_middle_of_the_form_resumes_it(telegram: FakeTele
     await first.stop()
     await backend.close()
 
-    reopened = await open_backend(backend.kind, backend.assistant)
+    reopened = await open_backend(backend.assistant)
     second = await BotProcess.build(offline_settings(telegram, data_dir), reopened).start()
     try:
         telegram.send_text(RESIDENT, "东边邻居老赵")

@@ -1,1 +1,0 @@
-"""A provisional backend for the bot until the real services land (see backend.py)."""
