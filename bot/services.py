@@ -17,18 +17,6 @@ from typing import Any, Protocol
 
 from aiogram.fsm.storage.base import BaseStorage
 
-CATEGORIES = (
-    "邻里纠纷",
-    "婚姻家庭",
-    "继承赡养",
-    "物业纠纷",
-    "土地宅基地",
-    "劳动报酬",
-    "消费纠纷",
-    "损害赔偿",
-    "其他",
-)
-INTENTS = ("question", "dispute", "suggestion", "report", "urgent", "chitchat")
 PROGRESS_ACTIONS = ("contacted", "meeting", "agreement", "failed", "refer", "close")
 
 

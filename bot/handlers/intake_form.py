@@ -17,8 +17,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import FormCb, OfferCb
 from bot.keyboards import Button, in_rows, inline, main_menu, menu_labels
-from bot.services import CATEGORIES, Attachment, CaseDraft, Resident, ServiceError, Services
+from bot.services import Attachment, CaseDraft, Resident, ServiceError, Services
 from bot.states import INTAKE_STEPS, IntakeForm
+from intake.lifecycle import CATEGORIES
 from prompts import t
 
 router = Router(name="intake_form")

@@ -17,24 +17,16 @@ from typing import Any
 
 import pytest
 
+from knowledge.triage import rules as triage_rules
+
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "knowledge" / "data" / "intent_examples.jsonl"
 DEV = ROOT / "benchmarks" / "data" / "intent_dev.jsonl"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "data" / "out_of_scope.jsonl"
 IN_SCOPE_EXTRA = ROOT / "benchmarks" / "data" / "in_scope_extra.jsonl"
 
-INTENTS = {"question", "dispute", "suggestion", "report", "urgent", "chitchat"}
-CATEGORIES = {
-    "邻里纠纷",
-    "婚姻家庭",
-    "继承赡养",
-    "物业纠纷",
-    "土地宅基地",
-    "劳动报酬",
-    "消费纠纷",
-    "损害赔偿",
-    "其他",
-}
+INTENTS = set(triage_rules.INTENTS)
+CATEGORIES = set(triage_rules.CATEGORIES)
 CATEGORISED_INTENTS = {"dispute", "question"}
 OUT_OF_SCOPE_REASONS = {
     "weather",
@@ -222,3 +214,9 @@ def test_in_scope_extra_gold_articles_exist(shared_corpus: Path) -> None:
             if gold["article"] not in labels:
                 missing.append((row["id"], gold["law"], gold["article"]))
     assert missing == []
+
+
+def test_triage_and_case_service_share_the_dispute_categories() -> None:
+    from intake.lifecycle import CATEGORIES as CASE_CATEGORIES
+
+    assert tuple(triage_rules.CATEGORIES) == tuple(CASE_CATEGORIES)
