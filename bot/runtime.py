@@ -14,11 +14,11 @@ from aiogram.types import BotCommand
 
 from bot.app import build_dispatcher, create_bot
 from bot.notify import TelegramNotifier
-from bot.privacy import MaskingFilter
 from bot.scheduler import run_forever
 from bot.services import Assistant, Backend
 from bot.settings import BotSettings
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS
+from intake.privacy import PiiMaskingFilter
 
 log = logging.getLogger(__name__)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
@@ -26,7 +26,7 @@ SAMPLE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
 
 def configure_logging(level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
-    handler.addFilter(MaskingFilter())
+    handler.addFilter(PiiMaskingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=level, handlers=[handler], force=True)
 

@@ -13,10 +13,10 @@ from aiogram.types import Message
 
 from bot.callbacks import OfferCb
 from bot.keyboards import inline, main_menu
-from bot.privacy import mask
 from bot.render import split_message
 from bot.services import AssistantReply, Backend, CaseDraft, Resident
 from bot.settings import BotSettings
+from intake.privacy import mask_pii as mask
 from prompts import t
 
 router = Router(name="triage")
