@@ -309,6 +309,28 @@ URGENT_PATTERNS: tuple[UrgentPattern, ...] = (
         "被毒蛇咬了",
         "屋里有臭鸡蛋味",
     ),
+    # Bystander descriptions of someone unresponsive, without the words 晕倒 or 昏迷.
+    _p(
+        "unresponsive",
+        Danger.MEDICAL,
+        r"(倒|躺|趴|栽).{0,8}(一动不动|不动了|没(有)?(反应|动静))|(叫|喊)(了)?.{0,4}(不应|没(有)?(反应|动静))|"
+        r"嘴唇(发)?(紫|乌)|脸(色)?(发)?紫",
+        "老人倒地不动了",
+        "他趴在地上一动不动",
+        "喊他也没反应",
+        "我爸叫不应了",
+        "孩子嘴唇发紫",
+    ),
+    # Farewells that announce a plan: pills saved up, savings handed over, "you won't see me tomorrow".
+    _p(
+        "farewell_plan",
+        Danger.SELF_HARM,
+        r"(看|见)不(到|着)我了|(存折|银行卡|存款).{0,6}留给(你们|你|孩子)|药.{0,4}攒(好|够)|攒.{0,8}(安眠药|药片)",
+        "明天就看不到我了",
+        "把存折留给你们了",
+        "药都攒好了",
+        "我攒了一瓶安眠药",
+    ),
     _p(
         "fire_more",
         Danger.FIRE,

@@ -74,6 +74,8 @@ def test_misspelt_and_mixed_urgent_messages(text: str, rules_classifier: Classif
         "夏天给庄稼打农药要注意什么",
         "我们村去年的火灾补偿款怎么分",
         "砍价砍了半天",
+        "攒钱给我妈买药",
+        "他站在门口一动不动地看着我",
     ],
 )
 def test_harmless_idioms_are_not_urgent(text: str) -> None:
