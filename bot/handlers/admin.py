@@ -12,6 +12,7 @@ from pathlib import Path
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, Filter
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject, User
 
 from bot.callbacks import AdminCb
@@ -115,12 +116,19 @@ async def invite(
     await query.message.answer(t("bot.admin.invite_link", lang, link=link))
 
 
+async def _ask_for(
+    query: CallbackQuery, state: FSMContext, form_state: State, prompt_key: str, lang: str
+) -> None:
+    """A menu button that opens a one-step admin form: remember the step, show its prompt."""
+    await query.answer()
+    await state.set_state(form_state)
+    if isinstance(query.message, Message):
+        await query.message.answer(t(prompt_key, lang))
+
+
 @router.callback_query(AdminCb.filter(F.action == "community"))
 async def community_prompt(query: CallbackQuery, state: FSMContext, lang: str) -> None:
-    await query.answer()
-    await state.set_state(AdminForm.community)
-    if isinstance(query.message, Message):
-        await query.message.answer(t("bot.admin.community_prompt", lang))
+    await _ask_for(query, state, AdminForm.community, "bot.admin.community_prompt", lang)
 
 
 @router.message(AdminForm.community, F.text, IsAdmin())
@@ -138,10 +146,7 @@ async def community_add(message: Message, services: Services, state: FSMContext,
 
 @router.callback_query(AdminCb.filter(F.action == "upload"))
 async def upload_prompt(query: CallbackQuery, state: FSMContext, lang: str) -> None:
-    await query.answer()
-    await state.set_state(AdminForm.upload)
-    if isinstance(query.message, Message):
-        await query.message.answer(t("bot.admin.upload_prompt", lang))
+    await _ask_for(query, state, AdminForm.upload, "bot.admin.upload_prompt", lang)
 
 
 @router.message(AdminForm.upload, F.document, IsAdmin())
