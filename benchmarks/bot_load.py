@@ -3,9 +3,14 @@
 The bot runs as its own process (``python -m bot bot run``, long polling over real HTTP) against the
 fake Bot API served by this script; half the residents ask a question, half file a mediation case
 through the whole form. Printed: nothing lost (every resident answered, every case in the database),
-replies per second, reply latency p50/p95, and the bot process's peak memory (VmHWM).
+replies per second, reply latency p50/p95, the bot process's peak memory (VmHWM) and the machine's
+load average before and after (other work on the machine changes latency).
 
-    python benchmarks/bot_load.py [--residents 200] [--json]
+    python benchmarks/bot_load.py [--residents 200] [--database-url URL] [--json]
+
+``--database-url postgresql+asyncpg://user@host:port/db`` runs the case service on that PostgreSQL
+server: the benchmark creates a fresh database beside ``db`` and drops it afterwards. Without it the
+bot uses SQLite files in a temporary data directory.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +108,30 @@ async def count_cases(data_dir: Path) -> int:
         await backend.close()
 
 
+@asynccontextmanager
+async def fresh_database(server_url: str | None) -> AsyncIterator[str | None]:
+    """A new empty PostgreSQL database on ``server_url`` for one run (dropped afterwards); None: SQLite."""
+    if not server_url:
+        yield None
+        return
+    import asyncpg
+
+    base, _, _ = server_url.rpartition("/")
+    admin = server_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"heshi_bench_{uuid.uuid4().hex[:10]}"
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        yield f"{base}/{name}"
+    finally:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+
+def load_average() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 async def _settle(job: Any) -> BaseException | None:
     try:
         await job
@@ -108,7 +140,16 @@ async def _settle(job: Any) -> BaseException | None:
     return None
 
 
-async def main(residents: int, sequential: bool = False) -> dict[str, object]:
+async def main(
+    residents: int, sequential: bool = False, database_url: str | None = None
+) -> dict[str, object]:
+    async with fresh_database(database_url) as url:
+        if url:
+            os.environ["HESHI_DATABASE_URL"] = url
+        return await run(residents, sequential, "postgresql" if url else "sqlite")
+
+
+async def run(residents: int, sequential: bool, database: str) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix="heshi-bot-load-"))
     os.environ["HESHI_DATA_DIR"] = str(data_dir)
     from bot.runtime import load_sample_knowledge
@@ -136,6 +177,7 @@ async def main(residents: int, sequential: bool = False) -> dict[str, object]:
             people = [Resident(server, FIRST_USER + i, []) for i in range(residents)]
             await people[0].act("say", "/help", "我能帮您做这些事", timeout=180)  # the bot is up
             people[0].latencies.clear()
+            load_before = load_average()
             started = time.perf_counter()
             await asyncio.gather(*(p.register() for p in people))
             registered = time.perf_counter()
@@ -146,6 +188,7 @@ async def main(residents: int, sequential: bool = False) -> dict[str, object]:
                 results = await asyncio.gather(*work, return_exceptions=True)
             finished = time.perf_counter()
             rss = peak_rss_mb(bot.pid)
+            load_after = load_average()
         finally:
             bot.terminate()
             bot.wait(timeout=30)
@@ -159,6 +202,7 @@ async def main(residents: int, sequential: bool = False) -> dict[str, object]:
     return {
         "residents": residents,
         "mode": "sequential" if sequential else "all at once",
+        "database": database,
         "answered": residents - len(failures),
         "cases_expected": sum(1 for p in people if p.user % 2 == 0),
         "cases_in_database": cases,
@@ -171,6 +215,8 @@ async def main(residents: int, sequential: bool = False) -> dict[str, object]:
         "answer_latency_p50_ms": round(statistics.median(answers) * 1000) if answers else None,
         "answer_latency_p95_ms": round(answers[int(0.95 * (len(answers) - 1))] * 1000) if answers else None,
         "bot_peak_rss_mb": round(rss, 1),
+        "load_average_before": load_before,
+        "load_average_after": load_after,
         "failures": [repr(f)[:200] for f in failures[:5]],
         "environment": {
             "python": platform.python_version(),
@@ -186,8 +232,12 @@ if __name__ == "__main__":
     parser.add_argument("--residents", type=int, default=200)
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--sequential", action="store_true", help="one resident at a time (no queueing)")
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql+asyncpg://...); a fresh database is made on it",
+    )
     args = parser.parse_args()
-    figures = asyncio.run(main(args.residents, args.sequential))
+    figures = asyncio.run(main(args.residents, args.sequential, args.database_url))
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:

@@ -34,6 +34,7 @@ from bot.middlewares import (
     ServicesMiddleware,
     ThrottlingMiddleware,
 )
+from bot.replies import DeferredReplies
 from bot.services import Backend
 from bot.settings import BotSettings
 from bot.storage import redis_storage
@@ -78,6 +79,7 @@ def create_bot(settings: BotSettings, retry: bool = True) -> Bot:
         session = AiohttpSession(
             api=TelegramAPIServer.from_base(settings.telegram_api_base), timeout=settings.telegram_timeout
         )
+    session.middleware(DeferredReplies())  # outermost: a reply sent after the commit is retried too
     if retry:
         session.middleware(RetryTransient())
     return Bot(settings.telegram_token.get_secret_value(), session=session, default=DefaultBotProperties())

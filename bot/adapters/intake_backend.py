@@ -2,9 +2,11 @@
 
 One ``intake.services.Services`` per update (the middleware commits it); outbox delivery and the
 clocks through ``intake.outbox.deliver_due`` and ``intake.scheduler.tick``; the FSM storage on
-intake's ``chat_states`` table. On SQLite the FSM storage uses its own database file: intake starts
-every transaction with BEGIN IMMEDIATE, and a handler's transaction is open while the handler saves
-its form state, so one file would make the two wait on each other.
+intake's ``chat_states`` table. The FSM storage has its own connection pool (on SQLite its own
+database file): a handler may save its form state while its own transaction holds a connection, so
+sharing one pool could leave every connection held by a handler waiting for another one (on SQLite,
+where intake starts every transaction with BEGIN IMMEDIATE, one file would make the two wait on each
+other outright).
 """
 
 from __future__ import annotations
@@ -369,9 +371,6 @@ class IntakeBackend:
         self.states_engine = states_engine
         self.assistant = assistant
         self.secret = secret
-        # SQLite has one writer (intake begins every transaction IMMEDIATE): queue units of work in the
-        # process instead of busy-waiting in the driver. PostgreSQL takes many at once.
-        self.concurrency = 1 if engine.url.get_backend_name() == "sqlite" else 20
 
     @classmethod
     async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:
@@ -380,7 +379,6 @@ class IntakeBackend:
         url = settings.resolved_database_url
         await upgrade(url)
         engine = make_engine(url)
-        states_engine = engine
         if url.startswith("sqlite"):
             from intake.models import ChatState
 
@@ -388,6 +386,8 @@ class IntakeBackend:
             async with states_engine.begin() as connection:
                 table = ChatState.metadata.tables[ChatState.__tablename__]
                 await connection.run_sync(lambda sync: table.create(sync, checkfirst=True))
+        else:
+            states_engine = make_engine(url)  # the same database through a pool of its own
         return cls(settings, engine, states_engine, assistant, secret)
 
     @asynccontextmanager
@@ -472,8 +472,7 @@ class IntakeBackend:
 
     async def close(self) -> None:
         await self.engine.dispose()
-        if self.states_engine is not self.engine:
-            await self.states_engine.dispose()
+        await self.states_engine.dispose()
 
 
 def _utc(now: datetime) -> datetime:

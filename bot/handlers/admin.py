@@ -17,6 +17,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObj
 
 from bot.callbacks import AdminCb
 from bot.keyboards import in_rows, inline
+from bot.replies import sent_at_once
 from bot.services import Backend, Services
 from bot.settings import BotSettings
 from bot.states import AdminForm
@@ -153,16 +154,17 @@ async def upload_prompt(query: CallbackQuery, state: FSMContext, lang: str) -> N
 async def upload(message: Message, bot: Bot, backend: Backend, state: FSMContext, lang: str) -> None:
     assert message.document is not None
     name = message.document.file_name or "document.txt"
-    progress = await message.answer(t("bot.admin.ingesting", lang, name=name))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / Path(name).name
-        await bot.download(message.document, destination=path)
-        community = (message.caption or "").strip().upper() or None
-        try:
-            units = await backend.ingest_document(path, community)
-        except Exception as error:
-            log.exception("ingest of %s failed", name)
-            await progress.edit_text(t("bot.admin.ingest_failed", lang, error=type(error).__name__))
-            return
-    await state.clear()
-    await progress.edit_text(t("bot.admin.ingested", lang, name=name, units=units))
+    with sent_at_once():  # the progress message is shown at once and edited when the ingest ends
+        progress = await message.answer(t("bot.admin.ingesting", lang, name=name))
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / Path(name).name
+            await bot.download(message.document, destination=path)
+            community = (message.caption or "").strip().upper() or None
+            try:
+                units = await backend.ingest_document(path, community)
+            except Exception as error:
+                log.exception("ingest of %s failed", name)
+                await progress.edit_text(t("bot.admin.ingest_failed", lang, error=type(error).__name__))
+                return
+        await state.clear()
+        await progress.edit_text(t("bot.admin.ingested", lang, name=name, units=units))

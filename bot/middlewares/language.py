@@ -1,4 +1,8 @@
-"""The resident's language: their saved choice, else their Telegram client's, else the default."""
+"""The resident's language: their saved choice, else their Telegram client's, else the default.
+
+The resident is read in a short transaction of its own, so the update's unit of work takes the
+database only when the handler needs it (a question answered from the knowledge base never does).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from bot.services import Services
+from bot.services import Backend
 
 
 class LanguageMiddleware(BaseMiddleware):
@@ -22,8 +26,11 @@ class LanguageMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        services: Services | None = data.get("services")
-        resident = await services.residents.get(user.id) if user and services else None
+        backend: Backend | None = data.get("backend")
+        resident = None
+        if user is not None and backend is not None:
+            async with backend.unit_of_work() as services:
+                resident = await services.residents.get(user.id)
         data["resident"] = resident
         if resident is not None:
             data["lang"] = resident.language

@@ -1,4 +1,11 @@
-"""One database session (unit of work) per update: committed when the handler succeeds."""
+"""One unit of work (database session) per update: committed when the handler succeeds, and only then
+are the handler's replies sent.
+
+The session takes a database connection at its first statement and gives it back at the commit, so an
+update holds the database only while it works on it: not while the assistant computes an answer, and
+not while Telegram receives the replies (they wait in a ``ReplyQueue`` until the commit). On SQLite the
+engine's single pooled connection is the one write slot; updates queue for it in order.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
+from bot.replies import ReplyQueue
 from bot.services import Backend
 
 
@@ -16,7 +24,6 @@ class ServicesMiddleware(BaseMiddleware):
     def __init__(self, backend: Backend, committed: asyncio.Event | None = None) -> None:
         self.backend = backend
         self.committed = committed  # set after each commit: wakes the outbox delivery early
-        self.slots = asyncio.Semaphore(max(1, backend.concurrency))
 
     async def __call__(
         self,
@@ -24,11 +31,18 @@ class ServicesMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        async with self.slots, self.backend.unit_of_work() as services:
-            data["services"] = services
-            result = await handler(event, data)
+        replies = ReplyQueue()
+        # An error in the handler or the commit leaves this block: the queued replies are dropped and
+        # the errors router apologises instead.
+        with replies.collecting():
+            async with self.backend.unit_of_work() as services:
+                data["services"] = services
+                result = await handler(event, data)
         if self.committed is not None:
             self.committed.set()
-        for callback in services.on_commit:
+        failures = await replies.send()
+        for callback in services.on_commit:  # e.g. the case number, once the case is safely stored
             await callback()
+        if failures:  # saved, but the user did not hear it: the errors router apologises
+            raise failures[0]
         return result
