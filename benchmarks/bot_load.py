@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -128,6 +129,15 @@ async def fresh_database(server_url: str | None) -> AsyncIterator[str | None]:
         await connection.close()
 
 
+def cpu_seconds(pid: int | None = None) -> float:
+    """CPU time (user + system) of a process so far: ``pid``, or this one."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
@@ -178,6 +188,7 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
             await people[0].act("say", "/help", "我能帮您做这些事", timeout=180)  # the bot is up
             people[0].latencies.clear()
             load_before = load_average()
+            cpu_before = cpu_seconds(bot.pid), cpu_seconds()
             started = time.perf_counter()
             await asyncio.gather(*(p.register() for p in people))
             registered = time.perf_counter()
@@ -188,6 +199,7 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
                 results = await asyncio.gather(*work, return_exceptions=True)
             finished = time.perf_counter()
             rss = peak_rss_mb(bot.pid)
+            cpu_after = cpu_seconds(bot.pid), cpu_seconds()
             load_after = load_average()
         finally:
             bot.terminate()
@@ -215,6 +227,8 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
         "answer_latency_p50_ms": round(statistics.median(answers) * 1000) if answers else None,
         "answer_latency_p95_ms": round(answers[int(0.95 * (len(answers) - 1))] * 1000) if answers else None,
         "bot_peak_rss_mb": round(rss, 1),
+        "bot_cpu_seconds": round(cpu_after[0] - cpu_before[0], 1),
+        "benchmark_cpu_seconds": round(cpu_after[1] - cpu_before[1], 1),  # fake Bot API + residents
         "load_average_before": load_before,
         "load_average_after": load_after,
         "failures": [repr(f)[:200] for f in failures[:5]],

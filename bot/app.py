@@ -110,8 +110,8 @@ def build_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(throttling)
         observer.outer_middleware(serial)
+        observer.outer_middleware(language)  # around the unit of work: it sees what the update changed
         observer.outer_middleware(services)
-        observer.outer_middleware(language)
     # Order matters: forms and specific buttons first, the catch-alls (mediator's unknown button,
     # triage's free message) last.
     routers = (

@@ -216,6 +216,7 @@ class Services:
     participation: ParticipationPort
     # Work to do only once the transaction is committed (clear a form, confirm to the user).
     on_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    used_database: bool = False  # set by the backend at the commit: the update read or wrote something
 
 
 class NotificationSender(Protocol):
@@ -238,6 +239,10 @@ class Backend(Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[Services]:
         """One transaction, committed on leaving the block; it takes a database connection only at
         its first statement."""
+        ...
+
+    def reading(self) -> AbstractAsyncContextManager[Services]:
+        """A short read outside any update's transaction; on SQLite it runs beside the one writer."""
         ...
 
     def fsm_storage(self) -> BaseStorage: ...

@@ -89,6 +89,29 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return engine
 
 
+def _sqlite_read_only(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA query_only=ON")
+
+
+def _sqlite_begin_deferred(connection: Any) -> None:
+    # A read takes no lock at BEGIN: under WAL it reads the last committed snapshot while the one
+    # writer goes on (a deferred transaction that stays read-only never meets SQLITE_BUSY).
+    connection.exec_driver_sql("BEGIN")
+
+
+def make_read_engine(url: str, readers: int = 4, **kwargs: Any) -> AsyncEngine:
+    """An engine for reads only. On SQLite: ``readers`` connections that read concurrently with the
+    writer (WAL) and refuse to write (``query_only``); elsewhere an ordinary engine."""
+    if not url.startswith("sqlite"):
+        return make_engine(url, **kwargs)
+    kwargs.setdefault("pool_size", readers)
+    engine = make_engine(url, **kwargs)
+    event.remove(engine.sync_engine, "begin", _sqlite_begin_immediate)
+    event.listen(engine.sync_engine, "begin", _sqlite_begin_deferred)
+    event.listen(engine.sync_engine, "connect", _sqlite_read_only)
+    return engine
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 

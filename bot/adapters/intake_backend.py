@@ -28,7 +28,7 @@ from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
 from bot.storage import DatabaseStorage
 from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
 from intake.chat_states import ChatStateRepository
-from intake.db import make_engine, make_sessionmaker, upgrade
+from intake.db import make_engine, make_read_engine, make_sessionmaker, upgrade
 from intake.errors import IntakeError
 from intake.lifecycle import OPEN_STATES
 from intake.outbox import deliver_due
@@ -356,6 +356,12 @@ class _ChatStates:
         await self.repository.set_data(key, data, chat_id=self._chat(key))
 
 
+# How long an update may wait for a database connection. On SQLite the writer pool has one connection:
+# a burst (100 residents confirming their cases in the same second) queues for it, and waiting is the
+# right answer there, so this is a guard against a stuck connection, not a load limit.
+QUEUE_TIMEOUT_SECONDS = 120
+
+
 class IntakeBackend:
     def __init__(
         self,
@@ -364,11 +370,18 @@ class IntakeBackend:
         states_engine: AsyncEngine,
         assistant: Assistant,
         secret: bytes,
+        read_engine: AsyncEngine | None = None,
+        states_read_engine: AsyncEngine | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
+        # Reads that need no transaction of the update (the resident's language, a handoff card's
+        # details, the form state) go to the readers: on SQLite they read beside the one writer (WAL).
+        self.read_engine = read_engine or engine
+        self.readers: async_sessionmaker[AsyncSession] = make_sessionmaker(self.read_engine)
         self.states_engine = states_engine
+        self.states_read_engine = states_read_engine or states_engine
         self.assistant = assistant
         self.secret = secret
 
@@ -378,29 +391,50 @@ class IntakeBackend:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url
         await upgrade(url)
-        engine = make_engine(url)
+        states_url = url  # on PostgreSQL the same database, through pools of its own
         if url.startswith("sqlite"):
             from intake.models import ChatState
 
-            states_engine = make_engine(f"sqlite+aiosqlite:///{settings.data_dir / 'chat-states.db'}")
-            async with states_engine.begin() as connection:
+            states_url = f"sqlite+aiosqlite:///{settings.data_dir / 'chat-states.db'}"
+            creator = make_engine(states_url)
+            async with creator.begin() as connection:
                 table = ChatState.metadata.tables[ChatState.__tablename__]
                 await connection.run_sync(lambda sync: table.create(sync, checkfirst=True))
-        else:
-            states_engine = make_engine(url)  # the same database through a pool of its own
-        return cls(settings, engine, states_engine, assistant, secret)
+            await creator.dispose()
+        timeout = {"pool_timeout": QUEUE_TIMEOUT_SECONDS}
+        return cls(
+            settings,
+            make_engine(url, **timeout),
+            make_engine(states_url, **timeout),
+            assistant,
+            secret,
+            read_engine=make_read_engine(url, **timeout) if url.startswith("sqlite") else None,
+            states_read_engine=make_read_engine(states_url, **timeout) if url.startswith("sqlite") else None,
+        )
+
+    def _services(self, session: AsyncSession) -> port.Services:
+        svc = IntakeServices(session, self.settings)
+        return port.Services(
+            Residents(svc), Communities(svc), Cases(svc), Mediators(svc, self.secret), Participation(svc)
+        )
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[port.Services]:
         async with self.sessions() as session:
-            svc = IntakeServices(session, self.settings)
-            yield port.Services(
-                Residents(svc), Communities(svc), Cases(svc), Mediators(svc, self.secret), Participation(svc)
-            )
+            services = self._services(session)
+            yield services
+            services.used_database = session.in_transaction()
             await session.commit()
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[port.Services]:
+        async with self.readers() as session:
+            yield self._services(session)
+
     def fsm_storage(self) -> DatabaseStorage:
-        return DatabaseStorage(make_sessionmaker(self.states_engine), _ChatStates)
+        return DatabaseStorage(
+            make_sessionmaker(self.states_engine), _ChatStates, make_sessionmaker(self.states_read_engine)
+        )
 
     async def deliver_notifications(self, sender: NotificationSender, now: datetime) -> int:
         report = await deliver_due(self.sessions, sender, self.settings, _utc(now))
@@ -414,7 +448,7 @@ class IntakeBackend:
 
     async def case_details(self, case_no: str, viewer_chat_id: int) -> dict[str, Any]:
         """What a handoff card needs beyond the outbox payload (summary, place, opened at)."""
-        async with self.sessions() as session:
+        async with self.readers() as session:
             view = await IntakeServices(session, self.settings).cases.show(case_no, viewer_chat_id)
         return {
             "summary": view.description[:300],
@@ -471,8 +505,9 @@ class IntakeBackend:
             await session.commit()
 
     async def close(self) -> None:
-        await self.engine.dispose()
-        await self.states_engine.dispose()
+        engines = (self.engine, self.read_engine, self.states_engine, self.states_read_engine)
+        for engine in dict.fromkeys(engines):  # each once, in order
+            await engine.dispose()
 
 
 def _utc(now: datetime) -> datetime:

@@ -38,8 +38,8 @@ class ServicesMiddleware(BaseMiddleware):
             async with self.backend.unit_of_work() as services:
                 data["services"] = services
                 result = await handler(event, data)
-        if self.committed is not None:
-            self.committed.set()
+        if self.committed is not None and services.used_database:
+            self.committed.set()  # it may have queued a notification: deliver it now
         failures = await replies.send()
         for callback in services.on_commit:  # e.g. the case number, once the case is safely stored
             await callback()
