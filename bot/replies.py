@@ -7,15 +7,17 @@ unit of work has committed (``ReplyQueue.send``); when the handler or the commit
 and the user gets the apology instead. So nothing claims success for work that was not saved, and no
 database transaction is held open while Telegram answers (~0.1–0.3 s a call on the real network).
 
-Calls that read (``getMe``, ``getFile``), the typing indicator and anything not listed in ``DEFERRED``
-go out at once. A queued call returns ``PENDING``, which has no fields: a handler that needs the
-message it sends (to edit it as a long job goes on) sends it inside ``sent_at_once()``.
+Calls that read (``getMe``, ``getFile``) and anything else not listed in ``DEFERRED`` go out at
+once; the typing indicator goes out in the background. A queued call returns ``PENDING``, which has
+no fields: a handler that needs the message it sends (to edit it as a long job goes on) sends it
+inside ``sent_at_once()``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -29,6 +31,7 @@ from aiogram.methods import (
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
+    SendChatAction,
     SendDocument,
     SendLocation,
     SendMessage,
@@ -124,7 +127,14 @@ def sent_at_once() -> Iterator[None]:
 
 
 class DeferredReplies(BaseRequestMiddleware):
-    """Queue the calls in ``DEFERRED`` while an update is being handled (see the module docstring)."""
+    """Queue the calls in ``DEFERRED`` while an update is being handled (see the module docstring).
+
+    The typing indicator (``sendChatAction``) is cosmetic: it goes out in the background, so the answer
+    it announces does not wait for its round trip, and its failure is of no consequence.
+    """
+
+    def __init__(self) -> None:
+        self._background: set[asyncio.Task[Any]] = set()
 
     async def __call__(
         self,
@@ -132,8 +142,21 @@ class DeferredReplies(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
+        typing_indicator = isinstance(method, SendChatAction)  # (a flag: no narrowing of ``method``)
+        if typing_indicator:
+            task = asyncio.create_task(self._quietly(make_request(bot, method)))
+            self._background.add(task)  # keep a reference until it is done
+            task.add_done_callback(self._background.discard)
+            return True
         queue = _current.get()
         if queue is None or not isinstance(method, DEFERRED):
             return await make_request(bot, method)
         queue.calls.append(_Call(make_request, bot, method))
         return PENDING
+
+    @staticmethod
+    async def _quietly(request: Awaitable[Any]) -> None:
+        try:
+            await request
+        except Exception as error:
+            log.debug("chat action not shown: %r", error)
