@@ -49,6 +49,8 @@ class Resident:
     def __init__(self, server: FakeTelegram, user: int, latencies: list[float]) -> None:
         self.server, self.user, self.latencies = server, user, latencies
         self.answer_latencies: list[float] = []  # question -> cited answer only
+        self.confirm_latencies: list[float] = []  # 确认提交 -> the case number
+        self.form_latencies: list[float] = []  # the other steps of the form
 
     async def act(self, action: str, value: str, expect: str, timeout: float = 900.0) -> None:
         started = time.perf_counter()
@@ -69,16 +71,22 @@ class Resident:
         self.answer_latencies.append(self.latencies[-1])
 
     async def file_case(self) -> None:
-        await self.act("say", "找和事佬调解", "第 1 步")
-        await self.act("press", "邻里纠纷", "第 2 步")
-        await self.act("say", f"邻居家的狗第{self.user}次跑进我家院子咬鸡", "第 3 步")
-        await self.act("say", "东边邻居", "第 4 步")
-        await self.act("press", "邻居", "第 5 步")
-        await self.act("press", "跳过", "第 6 步")
-        await self.act("say", "把狗拴好", "第 7 步")
-        await self.act("press", "完成", "第 8 步")
-        await self.act("press", "可以告诉对方", "请核对")
+        steps = [
+            ("say", "找和事佬调解", "第 1 步"),
+            ("press", "邻里纠纷", "第 2 步"),
+            ("say", f"邻居家的狗第{self.user}次跑进我家院子咬鸡", "第 3 步"),
+            ("say", "东边邻居", "第 4 步"),
+            ("press", "邻居", "第 5 步"),
+            ("press", "跳过", "第 6 步"),
+            ("say", "把狗拴好", "第 7 步"),
+            ("press", "完成", "第 8 步"),
+            ("press", "可以告诉对方", "请核对"),
+        ]
+        for action, value, expect in steps:
+            await self.act(action, value, expect)
+            self.form_latencies.append(self.latencies[-1])
         await self.act("press", "确认提交", "案件编号")
+        self.confirm_latencies.append(self.latencies[-1])
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -136,6 +144,15 @@ def cpu_seconds(pid: int | None = None) -> float:
         return usage.ru_utime + usage.ru_stime
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _ms(values: list[float], quantile: float) -> int | None:
+    """The quantile of sorted seconds, in milliseconds (the median for 0.5)."""
+    if not values:
+        return None
+    if quantile == 0.5:
+        return round(statistics.median(values) * 1000)
+    return round(values[int(quantile * (len(values) - 1))] * 1000)
 
 
 def load_average() -> list[float]:
@@ -209,6 +226,8 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
     failures = [r for r in results if isinstance(r, BaseException)]
     latencies = sorted(latency for p in people for latency in p.latencies)
     answers = sorted(latency for p in people for latency in p.answer_latencies)
+    form_steps = sorted(latency for p in people for latency in p.form_latencies)
+    confirms = sorted(latency for p in people for latency in p.confirm_latencies)
     replies = len(latencies)
     cases = await count_cases(data_dir)
     return {
@@ -224,8 +243,12 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
         "replies_per_second": round(replies / (finished - started), 1),
         "latency_p50_ms": round(statistics.median(latencies) * 1000),
         "latency_p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000),
-        "answer_latency_p50_ms": round(statistics.median(answers) * 1000) if answers else None,
-        "answer_latency_p95_ms": round(answers[int(0.95 * (len(answers) - 1))] * 1000) if answers else None,
+        "answer_latency_p50_ms": _ms(answers, 0.5),
+        "answer_latency_p95_ms": _ms(answers, 0.95),
+        "form_step_latency_p50_ms": _ms(form_steps, 0.5),
+        "form_step_latency_p95_ms": _ms(form_steps, 0.95),
+        "confirm_latency_p50_ms": _ms(confirms, 0.5),  # 确认提交 -> the case number
+        "confirm_latency_p95_ms": _ms(confirms, 0.95),
         "bot_peak_rss_mb": round(rss, 1),
         "bot_cpu_seconds": round(cpu_after[0] - cpu_before[0], 1),
         "benchmark_cpu_seconds": round(cpu_after[1] - cpu_before[1], 1),  # fake Bot API + residents

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -112,11 +112,22 @@ def backoff(settings: IntakeSettings, attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, settings.outbox_backoff_max_seconds))
 
 
+def _due(now: datetime) -> ColumnElement[bool]:
+    """Pending and due, or claimed by a sender whose lease ran out."""
+    return ((Notification.status == "pending") & (Notification.next_attempt_at <= now)) | (
+        (Notification.status == "sending") & (Notification.claimed_until < now)
+    )
+
+
+async def any_due(session: AsyncSession, now: datetime) -> bool:
+    """Whether a delivery pass would find work: a read, so a caller can skip the claiming transaction
+    (it takes SQLite's write lock) when the outbox has nothing due."""
+    return (await session.scalar(select(Notification.id).where(_due(now)).limit(1))) is not None
+
+
 async def _claim(sessions: async_sessionmaker[AsyncSession], now: datetime, limit: int) -> list[Notification]:
     async with sessions() as session:
-        due = ((Notification.status == "pending") & (Notification.next_attempt_at <= now)) | (
-            (Notification.status == "sending") & (Notification.claimed_until < now)
-        )
+        due = _due(now)
         ids = list(
             await session.scalars(
                 select(Notification.id).where(due).order_by(Notification.next_attempt_at).limit(limit)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from intake.models import Notification
-from intake.outbox import deliver_due, enqueue
+from intake.outbox import any_due, deliver_due, enqueue
 from tests.intake.conftest import COORD_QSC, MEDIATOR_A, MEDIATOR_C, RESIDENT, Db, open_case, seeded
 
 
@@ -161,3 +161,21 @@ async def test_a_worker_that_died_mid_send_is_taken_over_after_the_lease(db: Db)
     db.clock.advance(minutes=6)
     await _deliver(db, sender)
     assert [c for c, _, _ in sender.delivered] == [7]
+
+
+async def test_any_due_tells_whether_a_delivery_pass_has_work(db: Db) -> None:
+    async def due() -> bool:
+        async with db.sessions() as session:
+            return await any_due(session, db.clock.now())
+
+    await seeded(db)
+    assert not await due()
+    await open_case(db)
+    assert await due()
+    sender = FlakySender(failures=1)
+    await _deliver(db, sender)  # both fail once: due again only after the back-off
+    assert not await due()
+    db.clock.advance(seconds=db.settings.outbox_backoff_max_seconds)
+    assert await due()
+    await _deliver(db, sender)
+    assert not await due() and len(sender.delivered) == 2
