@@ -236,6 +236,10 @@ def _text(value: str, name: str, limit: int, *, required: bool = True, one_line:
     return value
 
 
+def checked_title(title: str) -> str:
+    return _text(title, "title", MAX_TITLE)
+
+
 def checked_options(options: list[str]) -> list[str]:
     labels = [_text(o, "option", MAX_LABEL) for o in options if o.strip()]
     if not MIN_OPTIONS <= len(labels) <= MAX_OPTIONS:
@@ -380,7 +384,7 @@ class ConsultationService(ClockedService):
         now = self.clock.now()
         row = Consultation(
             community_id=community.id,
-            title=_text(title, "title", MAX_TITLE),
+            title=checked_title(title),
             description=_text(description, "description", MAX_DESCRIPTION, required=False, one_line=False),
             per=per,
             state="open",
@@ -402,10 +406,15 @@ class ConsultationService(ClockedService):
             "community": community.name,
             "per": row.per,
             "closes_at": row.closes_at,
+            "closes_local": self.local_time(row.closes_at),
             "options": [{"id": o.id, "label": o.label} for o in view.options],
         }
         await self._tell(await self._voters(row), "consultation_opened", row.id, payload)
         return view
+
+    def local_time(self, moment: datetime) -> str:
+        """A deadline as residents read it: the community's local time, to the minute."""
+        return f"{moment.astimezone(ZoneInfo(self.settings.timezone)):%Y-%m-%d %H:%M}"
 
     async def _voters(self, consultation: Consultation) -> list[tuple[int, str]]:
         """(chat id, language) of every consented resident of the consultation's community and below."""

@@ -1,0 +1,128 @@
+"""众人商量 end to end through the fake Bot API: a coordinator opens a consultation from chat, residents
+are notified with option buttons, vote and change their vote, a forged button changes nothing, the
+clock closes it, results reach residents and staff, and a late press is refused politely."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from bot.testing.fake_telegram import FakeTelegram, SentMessage
+from bot.testing.harness import BotProcess
+from tests.bot.conftest import RESIDENT, register
+
+NEIGHBOUR = 1002
+COORDINATOR = 3001  # coordinator of 青山村 in the sample data: the form skips choosing a place
+
+
+async def _until(check: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(what)
+        await asyncio.sleep(0.05)
+
+
+async def _alert_after(telegram: FakeTelegram, before: int) -> str:
+    await _until(lambda: len(telegram.callback_answers) > before, "callback answer")
+    return str(telegram.callback_answers[before].get("text", ""))
+
+
+async def _press(telegram: FakeTelegram, user: int, message: SentMessage, label: str) -> str:
+    """Press the button labelled ``label`` on ``message``; return the toast or alert text."""
+    before = len(telegram.callback_answers)
+    telegram.press(user, message, message.button(label)["callback_data"])
+    return await _alert_after(telegram, before)
+
+
+async def _open_consultation(telegram: FakeTelegram) -> None:
+    telegram.send_text(COORDINATOR, "/consult")
+    await telegram.wait_text(COORDINATOR, "现在没有正在商量的事")
+    telegram.press_label(COORDINATOR, "发起商量")
+    await telegram.wait_text(COORDINATOR, "第 1 步")
+    telegram.send_text(COORDINATOR, "村里新建的健身广场放在哪里？")
+    await telegram.wait_text(COORDINATOR, "第 2 步")
+    telegram.send_text(COORDINATOR, "只有一个选项")
+    await telegram.wait_text(COORDINATOR, "选项要 2 到 6 个")  # re-asked, nothing lost
+    telegram.send_text(COORDINATOR, "村口\n学校旁\n暂不建")
+    await telegram.wait_text(COORDINATOR, "第 3 步")
+    telegram.send_text(COORDINATOR, "下个月吧")
+    await telegram.wait_text(COORDINATOR, "没看懂截止时间")
+    telegram.send_text(COORDINATOR, "3天")
+    await telegram.wait_text(COORDINATOR, "第 4 步")
+    telegram.press_label(COORDINATOR, "每人一票")
+    summary = await telegram.wait_text(COORDINATOR, "请核对")
+    assert "村口 / 学校旁 / 暂不建" in summary.text and "20:00" in summary.text
+    telegram.press_label(COORDINATOR, "确认发布")
+    await telegram.wait_text(COORDINATOR, "已发布")
+
+
+async def test_a_consultation_from_proposal_to_announced_result(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    await register(telegram)
+    await register(telegram, NEIGHBOUR)
+    await _open_consultation(telegram)
+
+    ballot = await telegram.wait_text(RESIDENT, "众人商量（青山村）")
+    assert "健身广场" in ballot.text and "每人一票" in ballot.text
+    assert [b["text"] for b in ballot.flat_buttons] == ["村口", "学校旁", "暂不建"]
+    assert await _press(telegram, RESIDENT, ballot, "村口") == "已记下：村口"
+    await _until(lambda: "您选了：村口" in ballot.text, "ballot shows the choice")
+    assert ballot.button("✅ 村口")
+    assert await _press(telegram, RESIDENT, ballot, "学校旁") == "已改为：学校旁"
+    await _until(lambda: "您选了：学校旁" in ballot.text, "ballot shows the change")
+
+    # A forged button (an option that is not this consultation's) is refused and changes nothing.
+    data = ballot.button("暂不建")["callback_data"]
+    before = len(telegram.callback_answers)
+    telegram.press(RESIDENT, ballot, data.rsplit(":", 2)[0] + ":999999:")
+    assert "没有生效" in await _alert_after(telegram, before)
+
+    # The neighbour votes from /consult instead of the notification.
+    await telegram.wait_text(NEIGHBOUR, "众人商量（青山村）")
+    telegram.send_text(NEIGHBOUR, "/consult")
+    listed = await telegram.wait_text(NEIGHBOUR, "请点下面的按钮投票")
+    assert await _press(telegram, NEIGHBOUR, listed, "村口") == "已记下：村口"
+
+    # Staff see no names and no counts while it is open; the clock closes it after the deadline.
+    later = datetime.now(UTC) + timedelta(days=4)  # the scheduler's pass four days from now
+    await running.backend.tick(later)
+    await running.backend.deliver_notifications(running.notifier, later)
+    result = await telegram.wait_text(RESIDENT, "商量结果（青山村）", timeout=15)
+    assert (
+        "· 村口：1 票" in result.text and "· 学校旁：1 票" in result.text and "· 暂不建：0 票" in result.text
+    )
+    assert "共 2 票，应投 2，参与 100%" in result.text
+    staff = await telegram.wait_text(COORDINATOR, "商量结果（青山村）", timeout=15)
+    assert "看不到谁投了什么" in staff.text and str(RESIDENT) not in staff.text
+
+    # A press on the old ballot after the close is refused politely.
+    assert "已经截止" in await _press(telegram, RESIDENT, ballot, "暂不建")
+    telegram.send_text(RESIDENT, "/consult")
+    await telegram.wait_text(RESIDENT, "现在没有正在商量的事")
+
+
+async def test_a_household_vote_asks_for_the_house_once(telegram: FakeTelegram, running: BotProcess) -> None:
+    await register(telegram)
+    await register(telegram, NEIGHBOUR)
+    async with running.backend.unit_of_work() as services:
+        await services.consultations.create(
+            COORDINATOR, "QSC", "修哪条路？", ["东路", "西路"], "5天", "household"
+        )
+    ballot = await telegram.wait_text(RESIDENT, "每户一票")
+    assert await _press(telegram, RESIDENT, ballot, "东路") == ""
+    await telegram.wait_text(RESIDENT, "请告诉我您家的门牌号")
+    telegram.send_text(RESIDENT, "3组12号")
+    saved = await telegram.wait_text(RESIDENT, "您家是：3组12号")
+    confirmation = await telegram.wait_text(RESIDENT, "已记下：东路")
+    assert "您选了：东路" in confirmation.text
+    assert saved
+
+    # The neighbour says they live in the same house: the household has voted already.
+    other = await telegram.wait_text(NEIGHBOUR, "每户一票")
+    await _press(telegram, NEIGHBOUR, other, "西路")
+    await telegram.wait_text(NEIGHBOUR, "请告诉我您家的门牌号")
+    telegram.send_text(NEIGHBOUR, "３组 １２号")
+    await telegram.wait_text(NEIGHBOUR, "您家里已经有人投过票了")
