@@ -363,6 +363,16 @@ class ConsultationService(ClockedService):
         )
         return [(code, name) for code, name in rows.tuples()]
 
+    async def overview_for_staff(self, chat_id: int) -> list[ResultsView]:
+        """Open consultations in the communities this person may consult: turnout so far, no counts."""
+        area = await self.opener_community_ids(chat_id)
+        ids = await self.session.scalars(
+            select(Consultation.id)
+            .where(Consultation.state == "open", Consultation.community_id.in_(area))
+            .order_by(Consultation.closes_at)
+        )
+        return [await self.results(consultation_id) for consultation_id in ids.all()]
+
     async def create(
         self,
         community_code: str,

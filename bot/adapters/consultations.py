@@ -78,6 +78,12 @@ class Consultations:
     async def opener_communities(self, chat_id: int) -> list[tuple[str, str]]:
         return list(await self.service.opener_communities(chat_id))
 
+    async def turnout_for_staff(self, chat_id: int) -> list[port.Turnout]:
+        return [
+            port.Turnout(r.title, r.votes, r.eligible, self.service.local_time(r.closes_at))
+            for r in await self.service.overview_for_staff(chat_id)
+        ]
+
     @staticmethod
     def _checked(check: Any, *args: Any) -> Any:
         try:

@@ -163,12 +163,27 @@ async def consult(message: Message, state: FSMContext, services: Services, lang:
     for ballot in ballots:
         text, keyboard = _ballot_message(ballot, lang)
         await message.answer(text, reply_markup=keyboard)
-    staff = bool(await services.consultations.opener_communities(chat_id))
-    new = inline([[(t("consultation.form.new", lang), ConsultCb(action="new"))]]) if staff else None
-    if not ballots:
-        await message.answer(t("consultation.none_open", lang), reply_markup=new or main_menu(lang))
-    elif new is not None:
-        await message.answer(t("consultation.form.new", lang) + "？", reply_markup=new)
+    if not await services.consultations.opener_communities(chat_id):
+        if not ballots:
+            await message.answer(t("consultation.none_open", lang), reply_markup=main_menu(lang))
+        return
+    lines = [
+        t(
+            "consultation.staff_line",
+            lang,
+            title=o.title,
+            votes=o.votes,
+            eligible=o.eligible,
+            closes=o.closes_local,
+        )
+        for o in await services.consultations.turnout_for_staff(chat_id)
+    ]
+    overview = t("consultation.staff_overview", lang) + "\n" + "\n".join(lines) if lines else ""
+    text = overview or (
+        t("consultation.none_open", lang) if not ballots else t("consultation.staff_none", lang)
+    )
+    new = inline([[(t("consultation.form.new", lang), ConsultCb(action="new"))]])
+    await message.answer(text, reply_markup=new)
 
 
 async def _refuse(query: CallbackQuery, error: ServiceError, lang: str) -> None:

@@ -86,7 +86,10 @@ async def test_a_consultation_from_proposal_to_announced_result(
     listed = await telegram.wait_text(NEIGHBOUR, "请点下面的按钮投票")
     assert await _press(telegram, NEIGHBOUR, listed, "村口") == "已记下：村口"
 
-    # Staff see no names and no counts while it is open; the clock closes it after the deadline.
+    # Staff see how many voted while it is open, never who nor what; the clock closes it later.
+    telegram.send_text(COORDINATOR, "/consult")
+    overview = await telegram.wait_text(COORDINATOR, "正在商量")
+    assert "村里新建的健身广场放在哪里？：已投 2，应投 2" in overview.text and "村口" not in overview.text
     later = datetime.now(UTC) + timedelta(days=4)  # the scheduler's pass four days from now
     await running.backend.tick(later)
     await running.backend.deliver_notifications(running.notifier, later)

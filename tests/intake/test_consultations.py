@@ -126,6 +126,9 @@ async def test_vote_change_and_refusals_change_nothing(db: Db) -> None:
             (other.id, None),
         ]
         assert await c.open_for(LSS_RESIDENT) == []
+        overview = await c.overview_for_staff(COORD_QSC)
+        assert sorted((r.votes, r.counts) for r in overview) == [(0, None), (2, None)]
+        assert await c.overview_for_staff(RESIDENT) == []
         interim = await c.results(view.id, COORD_QSC)
         assert interim.counts is None and interim.votes == 2 and interim.eligible == 2
         with pytest.raises(AccessDenied):
