@@ -408,35 +408,71 @@ class ConsultationService(ClockedService):
         )
         self.session.add(row)
         await self.session.flush()
-        view = await self._view(row)
-        payload = {
+        await self._tell(
+            await self._voters(row), "consultation_opened", row.id, await self._ballot_payload(row)
+        )
+        return await self._view(row)
+
+    async def _ballot_payload(self, row: Consultation) -> dict[str, Any]:
+        """What a ballot message needs: the question, the deadline in local time and the options."""
+        community = await self.session.get(Community, row.community_id)
+        return {
             "consultation_id": row.id,
             "title": row.title,
             "description": row.description,
-            "community": community.name,
+            "community": community.name if community else "",
             "per": row.per,
             "closes_at": row.closes_at,
             "closes_local": self.local_time(row.closes_at),
-            "options": [{"id": o.id, "label": o.label} for o in view.options],
+            "options": [{"id": o.id, "label": o.label} for o in row.options],
         }
-        await self._tell(await self._voters(row), "consultation_opened", row.id, payload)
-        return view
+
+    async def cancel(self, consultation_id: int, staff_chat_id: int | None = None) -> ConsultationView:
+        """Withdraw an open consultation (a mistake, a matter settled otherwise): its votes are deleted,
+        nothing is tallied, the residents are told."""
+        row = await self._get(consultation_id, lock=True)
+        if staff_chat_id is not None and row.community_id not in await self.opener_community_ids(
+            staff_chat_id
+        ):
+            raise AccessDenied("cancel this consultation")
+        if row.state != "open":
+            raise ConsultationClosed(consultation_id)
+        row.state, row.closed_at = "cancelled", self.clock.now()
+        await self.session.execute(delete(ConsultationVote).where(ConsultationVote.consultation_id == row.id))
+        await self.session.flush()
+        payload = await self._ballot_payload(row)
+        await self._tell(await self._voters(row), "consultation_cancelled", row.id, payload)
+        return await self._view(row)
 
     def local_time(self, moment: datetime) -> str:
         """A deadline as residents read it: the community's local time, to the minute."""
         return f"{moment.astimezone(ZoneInfo(self.settings.timezone)):%Y-%m-%d %H:%M}"
 
-    async def _voters(self, consultation: Consultation) -> list[tuple[int, str]]:
-        """(chat id, language) of every consented resident of the consultation's community and below."""
+    async def _voters(
+        self, consultation: Consultation, *, only_not_voted: bool = False
+    ) -> list[tuple[int, str]]:
+        """(chat id, language) of every consented resident of the consultation's community and below;
+        ``only_not_voted``: those without a vote of their own or of their household."""
         area = await descendant_ids(self.session, consultation.community_id)
-        rows = await self.session.execute(
-            select(Resident.chat_id, Resident.language)
-            .where(
-                Resident.consent_at.is_not(None),
-                Resident.community_id.in_(area) | Resident.grid_id.in_(area),
-            )
-            .order_by(Resident.id)
+        query = select(Resident.chat_id, Resident.language).where(
+            Resident.consent_at.is_not(None),
+            Resident.community_id.in_(area) | Resident.grid_id.in_(area),
         )
+        if only_not_voted:
+            votes = select(ConsultationVote.resident_id).where(
+                ConsultationVote.consultation_id == consultation.id
+            )
+            query = query.where(Resident.id.not_in(votes))
+            if consultation.per == "household":
+                keys = select(ConsultationVote.voter_key).where(
+                    ConsultationVote.consultation_id == consultation.id
+                )
+                query = query.outerjoin(
+                    ResidentHousehold, ResidentHousehold.resident_id == Resident.id
+                ).where(
+                    ResidentHousehold.household_key.is_(None) | ResidentHousehold.household_key.not_in(keys)
+                )
+        rows = await self.session.execute(query.order_by(Resident.id))
         return [(chat, lang) for chat, lang in rows.tuples()]
 
     async def _staff_to_tell(self, consultation: Consultation) -> list[int]:
@@ -621,6 +657,36 @@ class ConsultationService(ClockedService):
         return resident is not None and await self._eligible(row, resident)
 
     # -- closing ---------------------------------------------------------------------------------
+    async def remind_due(self) -> int:
+        """Once per consultation, ``consultation_reminder_hours`` before it closes, remind those who have
+        not voted (a consultation shorter than twice that window gets no reminder). Idempotent."""
+        window = timedelta(hours=self.settings.consultation_reminder_hours)
+        now = self.clock.now()
+        if not window:
+            return 0
+        due = await self.session.scalars(
+            select(Consultation.id).where(
+                Consultation.state == "open",
+                Consultation.reminded_at.is_(None),
+                Consultation.closes_at > now,
+                Consultation.closes_at <= now + window,
+            )
+        )
+        reminded = 0
+        for consultation_id in due.all():
+            row = await self._get(consultation_id, lock=True)
+            if row.state != "open" or row.reminded_at is not None:
+                continue
+            row.reminded_at = now
+            if row.closes_at - row.created_at > 2 * window:
+                payload = await self._ballot_payload(row)
+                await self._tell(
+                    await self._voters(row, only_not_voted=True), "consultation_reminder", row.id, payload
+                )
+                reminded += 1
+        await self.session.flush()
+        return reminded
+
     async def close_due(self) -> int:
         """Close every consultation whose deadline has passed and announce its result. Idempotent."""
         due = await self.session.scalars(
@@ -697,6 +763,7 @@ class _At:
         return self.moment
 
 
-async def close_due(session: AsyncSession, settings: IntakeSettings, now: datetime) -> int:
-    """The clock's entry point (``intake.scheduler.tick``)."""
-    return await ConsultationService(session, settings, _At(now)).close_due()
+async def run_clock(session: AsyncSession, settings: IntakeSettings, now: datetime) -> tuple[int, int]:
+    """The clock's entry point (``intake.scheduler.tick``): (reminded, closed) consultations."""
+    service = ConsultationService(session, settings, _At(now))
+    return await service.remind_due(), await service.close_due()

@@ -377,9 +377,9 @@ class Consultation(Base):
     ``closes_at``; ``result`` is the tally frozen when it closes (what was announced)."""
 
     __tablename__ = "consultations"
-    __table_args__ = (
+    __table_args__ = (  # cancelled: withdrawn by staff before the deadline, its votes deleted
         CheckConstraint("per IN ('resident','household')", name="per"),
-        CheckConstraint("state IN ('open','closed')", name="state"),
+        CheckConstraint("state IN ('open','closed','cancelled')", name="state"),
         Index("ix_consultations_state_closes_at", "state", "closes_at"),
     )
 
@@ -388,9 +388,10 @@ class Consultation(Base):
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     per: Mapped[str] = mapped_column(String(10), default="resident")
-    state: Mapped[str] = mapped_column(String(8), default="open")
+    state: Mapped[str] = mapped_column(String(10), default="open")
     opened_by: Mapped[str] = mapped_column(String(40))
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = _created()
@@ -445,9 +446,7 @@ class ResidentHousehold(Base):
 
     __tablename__ = "resident_households"
 
-    resident_id: Mapped[int] = mapped_column(
-        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
-    )
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
     label: Mapped[str] = mapped_column(String(60))
     household_key: Mapped[str] = mapped_column(String(120), index=True)

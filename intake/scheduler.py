@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import lifecycle as lc
-from intake.consultations import close_due as close_due_consultations
+from intake.consultations import run_clock as consultation_clock
 from intake.models import Agreement, Case, Mediator, Offer
 from intake.outbox import enqueue_many
 from intake.routing import PENDING_OFFER, Router
@@ -25,6 +25,7 @@ class TickReport:
     escalated: int = 0
     judicial_reminders: int = 0
     follow_ups: int = 0
+    consultation_reminders: int = 0
     consultations_closed: int = 0
 
     def to_dict(self) -> dict[str, int]:
@@ -187,6 +188,8 @@ async def tick(session: AsyncSession, settings: IntakeSettings, now: datetime) -
     await _escalate_overdue(router, report)
     await _remind_judicial(router, settings, report)
     await _start_follow_ups(router, report)
-    report.consultations_closed += await close_due_consultations(session, settings, now)
+    report.consultation_reminders, report.consultations_closed = await consultation_clock(
+        session, settings, now
+    )
     await session.flush()
     return report

@@ -80,9 +80,15 @@ class Consultations:
 
     async def turnout_for_staff(self, chat_id: int) -> list[port.Turnout]:
         return [
-            port.Turnout(r.title, r.votes, r.eligible, self.service.local_time(r.closes_at))
+            port.Turnout(
+                r.consultation_id, r.title, r.votes, r.eligible, self.service.local_time(r.closes_at)
+            )
             for r in await self.service.overview_for_staff(chat_id)
         ]
+
+    async def cancel(self, consultation_id: int, chat_id: int) -> str:
+        view = await self._call(self.service.cancel(consultation_id, chat_id))
+        return str(view.title)
 
     @staticmethod
     def _checked(check: Any, *args: Any) -> Any:

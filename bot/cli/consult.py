@@ -89,5 +89,16 @@ def consult_results(consultation_id: int, as_json: JsonOption = False) -> None:
     _show_one(view, as_json, "\n".join(lines))
 
 
+@consult_app.command("cancel")
+def consult_cancel(
+    consultation_id: int,
+    by: Annotated[int | None, typer.Option("--by", help="Chat id of the staff member cancelling it.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Withdraw an open consultation: its votes are void and the residents are told."""
+    view = _run(lambda s: s.consultations.cancel(consultation_id, by))
+    _show_one(view, as_json, "cancelled " + _line(view))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(consult_app, name="consult")

@@ -30,7 +30,7 @@ HOUSEHOLD_REQUIRED = "consultation.errors.household_required"
 
 
 class ConsultCb(CallbackData, prefix="cs"):
-    action: str  # vote, new, community, per, publish, cancel
+    action: str  # vote, new, community, per, publish, cancel, withdraw, withdraw_yes, withdraw_no
     id: int = 0
     option: int = 0
     value: str = ""
@@ -143,6 +143,18 @@ def render_notification(
             lang=lang,
         )
         return text, ballot_keyboard(int(payload.get("consultation_id", 0)), options, None, lang)
+    if kind == "consultation_reminder":
+        rendered = render_notification("consultation_opened", payload, lang)
+        assert rendered is not None
+        return t("consultation.reminder", lang) + "\n" + rendered[0], rendered[1]
+    if kind == "consultation_cancelled":
+        text = t(
+            "consultation.cancelled_notice",
+            lang,
+            community=payload.get("community", ""),
+            title=payload.get("title", ""),
+        )
+        return text, None
     if kind in ("consultation_closed", "consultation_results"):
         return results_text(payload, lang, staff=kind == "consultation_results"), None
     return None
@@ -167,6 +179,7 @@ async def consult(message: Message, state: FSMContext, services: Services, lang:
         if not ballots:
             await message.answer(t("consultation.none_open", lang), reply_markup=main_menu(lang))
         return
+    overview = await services.consultations.turnout_for_staff(chat_id)
     lines = [
         t(
             "consultation.staff_line",
@@ -176,14 +189,55 @@ async def consult(message: Message, state: FSMContext, services: Services, lang:
             eligible=o.eligible,
             closes=o.closes_local,
         )
-        for o in await services.consultations.turnout_for_staff(chat_id)
+        for o in overview
     ]
-    overview = t("consultation.staff_overview", lang) + "\n" + "\n".join(lines) if lines else ""
-    text = overview or (
-        t("consultation.none_open", lang) if not ballots else t("consultation.staff_none", lang)
-    )
-    new = inline([[(t("consultation.form.new", lang), ConsultCb(action="new"))]])
-    await message.answer(text, reply_markup=new)
+    if lines:
+        text = t("consultation.staff_overview", lang) + "\n" + "\n".join(lines)
+    else:
+        text = t("consultation.none_open" if not ballots else "consultation.staff_none", lang)
+    rows: list[list[Button]] = [[(t("consultation.form.new", lang), ConsultCb(action="new"))]]
+    rows += [
+        [(t("consultation.withdraw", lang, title=o.title[:20]), ConsultCb(action="withdraw", id=o.id))]
+        for o in overview
+    ]
+    await message.answer(text, reply_markup=inline(rows))
+
+
+@router.callback_query(ConsultCb.filter(F.action == "withdraw"))
+async def withdraw(query: CallbackQuery, callback_data: ConsultCb, lang: str) -> None:
+    """Cancelling voids every vote cast: ask once more before doing it."""
+    await query.answer()
+    if isinstance(query.message, Message):
+        confirm = [
+            (t("consultation.withdraw_yes", lang), ConsultCb(action="withdraw_yes", id=callback_data.id)),
+            (t("consultation.withdraw_no", lang), ConsultCb(action="withdraw_no")),
+        ]
+        await query.message.answer(t("consultation.withdraw_confirm", lang), reply_markup=inline([confirm]))
+
+
+@router.callback_query(ConsultCb.filter(F.action.in_({"withdraw_yes", "withdraw_no"})))
+async def withdraw_answer(
+    query: CallbackQuery, callback_data: ConsultCb, services: Services, lang: str
+) -> None:
+    if callback_data.action == "withdraw_no":
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.edit_reply_markup(reply_markup=None)
+        return
+    try:
+        title = await services.consultations.cancel(callback_data.id, query.from_user.id)
+    except ServiceError as error:
+        await _refuse(query, error, lang)
+        return
+    await query.answer()
+    message = query.message
+
+    async def withdrawn() -> None:  # told only once the cancellation and its notices are committed
+        if isinstance(message, Message):
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(t("consultation.withdrawn", lang, title=title))
+
+    services.on_commit.append(withdrawn)
 
 
 async def _refuse(query: CallbackQuery, error: ServiceError, lang: str) -> None:

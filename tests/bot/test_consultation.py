@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.handlers.consultation import render_notification
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 from bot.testing.harness import BotProcess
 from tests.bot.conftest import RESIDENT, register
@@ -102,7 +103,7 @@ async def test_a_consultation_from_proposal_to_announced_result(
     assert "看不到谁投了什么" in staff.text and str(RESIDENT) not in staff.text
 
     # A press on the old ballot after the close is refused politely.
-    assert "已经截止" in await _press(telegram, RESIDENT, ballot, "暂不建")
+    assert "已经结束" in await _press(telegram, RESIDENT, ballot, "暂不建")
     telegram.send_text(RESIDENT, "/consult")
     await telegram.wait_text(RESIDENT, "现在没有正在商量的事")
 
@@ -129,3 +130,47 @@ async def test_a_household_vote_asks_for_the_house_once(telegram: FakeTelegram, 
     await telegram.wait_text(NEIGHBOUR, "请告诉我您家的门牌号")
     telegram.send_text(NEIGHBOUR, "３组 １２号")
     await telegram.wait_text(NEIGHBOUR, "您家里已经有人投过票了")
+
+
+async def test_staff_cancel_from_chat_after_confirming(telegram: FakeTelegram, running: BotProcess) -> None:
+    await register(telegram)
+    async with running.backend.unit_of_work() as services:
+        await services.consultations.create(
+            COORDINATOR, "QSC", "周末放电影吗？", ["放", "不放"], "5天", "resident"
+        )
+    ballot = await telegram.wait_text(RESIDENT, "周末放电影吗")
+    assert await _press(telegram, RESIDENT, ballot, "不放") == "已记下：不放"
+    telegram.send_text(COORDINATOR, "/consult")
+    overview = await telegram.wait_text(COORDINATOR, "已投 1，应投 1")
+    telegram.press(COORDINATOR, overview, overview.button("取消：周末放电影吗")["callback_data"])
+    await telegram.wait_text(COORDINATOR, "确定取消这次商量吗")
+    telegram.press_label(COORDINATOR, "确定取消")
+    await telegram.wait_text(COORDINATOR, "已取消：周末放电影吗？")
+    await telegram.wait_text(RESIDENT, "的商量已取消：周末放电影吗？")
+    assert "已经结束" in await _press(telegram, RESIDENT, ballot, "放")
+    # The resident cannot cancel anything, even with a forged button.
+    before = len(telegram.callback_answers)
+    telegram.press(
+        RESIDENT,
+        ballot,
+        overview.button("取消：周末放电影吗")["callback_data"].replace("withdraw", "withdraw_yes"),
+    )
+    assert "没有" in await _alert_after(telegram, before)
+
+
+def test_reminder_and_cancellation_notices_render_with_their_buttons() -> None:
+    payload = {
+        "consultation_id": 7,
+        "title": "修哪条路？",
+        "community": "青山村",
+        "per": "household",
+        "closes_local": "2026-11-30 20:00",
+        "options": [{"id": 1, "label": "东路"}, {"id": 2, "label": "西路"}],
+    }
+    reminder = render_notification("consultation_reminder", payload, "zh")
+    assert reminder is not None and reminder[1] is not None
+    assert reminder[0].startswith("⏰") and "每户一票" in reminder[0] and "2026-11-30 20:00" in reminder[0]
+    assert [b.text for row in reminder[1].inline_keyboard for b in row] == ["东路", "西路"]
+    cancelled = render_notification("consultation_cancelled", payload, "en")
+    assert cancelled is not None and cancelled[1] is None and "cancelled" in cancelled[0]
+    assert render_notification("case_received", {}, "zh") is None

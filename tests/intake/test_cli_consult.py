@@ -61,3 +61,7 @@ def test_consult_commands() -> None:
     assert "村口: 1" in _run("consult", "results", str(opened["id"]))
     assert json.loads(_run("consult", "list", "--state", "open", "--json")) == {"consultations": []}
     assert "error: consultation 99 not found" in _run("consult", "results", "99", code=2)
+    again = json.loads(_run(*args, "--json"))
+    assert "error: not allowed" in _run("consult", "cancel", str(again["id"]), "--by", "555", code=2)
+    assert f"cancelled #{again['id']} [cancelled]" in _run("consult", "cancel", str(again["id"]))
+    assert "error: consultation" in _run("consult", "cancel", str(again["id"]), code=2)

@@ -284,3 +284,58 @@ def test_deadlines_as_staff_type_them(text: str, expected_local: str) -> None:
 def test_bad_deadlines_are_refused_with_a_hint(text: str) -> None:
     with pytest.raises(InvalidInput, match="deadline"):
         parse_deadline(text, datetime(2026, 11, 2, 8, 0, tzinfo=UTC))
+
+
+async def test_one_reminder_before_the_deadline_to_those_who_have_not_voted(db: Db) -> None:
+    await _setup(db)
+    each = await _open(db, days=3)
+    household = await _open(db, per="household", days=3)
+    short = await _open(db, days=1)  # shorter than twice the 24-hour window: no reminder
+    await _vote(db, each.id, RESIDENT, each.options[0].id)
+    async with db.sessions() as session:
+        c = db.services(session).consultations
+        await c.set_household(RESIDENT, "1号")
+        await c.set_household(RESIDENT_2, "1 号")
+        await session.commit()
+    await _vote(db, household.id, RESIDENT, household.options[1].id)
+    db.clock.advance(days=1, hours=12)  # 36 hours before the first two close; the short one closes
+    async with db.sessions() as session:
+        first = await db.services(session).tick()
+        await session.commit()
+    assert (first.consultation_reminders, first.consultations_closed) == (0, 1)
+    db.clock.advance(hours=13)  # 23 hours before they close
+    async with db.sessions() as session:
+        report = await db.services(session).tick()
+        again = await db.services(session).tick()
+        await session.commit()
+    assert (report.consultation_reminders, report.consultations_closed) == (2, 0)
+    assert again.consultation_reminders == 0
+    reminders = await notifications(db, "consultation_reminder")
+    # RESIDENT voted in both; RESIDENT_2 only lacks a vote in the per-person one (their household voted).
+    assert [(chat, p["consultation_id"]) for chat, _, p in reminders] == [(RESIDENT_2, each.id)]
+    assert short.id not in {p["consultation_id"] for _, _, p in reminders}
+
+
+async def test_staff_cancel_an_open_consultation(db: Db) -> None:
+    await _setup(db)
+    view = await _open(db)
+    await _vote(db, view.id, RESIDENT, view.options[0].id)
+    async with db.sessions() as session:
+        c = db.services(session).consultations
+        with pytest.raises(AccessDenied):
+            await c.cancel(view.id, RESIDENT)
+        cancelled = await c.cancel(view.id, COORD_QSC)
+        with pytest.raises(ConsultationClosed):
+            await c.cancel(view.id, COORD_QSC)
+        await session.commit()
+    assert cancelled.state == "cancelled"
+    with pytest.raises(ConsultationClosed):
+        await _vote(db, view.id, RESIDENT_2, view.options[0].id)
+    db.clock.advance(days=4)
+    assert await _tick(db) == 0
+    async with db.sessions() as session:
+        results = await db.services(session).consultations.results(view.id)
+        assert await session.scalar(select(ConsultationVote)) is None  # the votes went with it
+    assert results.state == "cancelled" and results.counts is None and results.votes == 0
+    told = await notifications(db, "consultation_cancelled")
+    assert sorted(chat for chat, _, _ in told) == [RESIDENT, RESIDENT_2]

@@ -26,14 +26,15 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('per', sa.String(length=10), nullable=False),
-    sa.Column('state', sa.String(length=8), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
     sa.Column('opened_by', sa.String(length=40), nullable=False),
     sa.Column('closes_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('reminded_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('closed_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('result', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("per IN ('resident','household')", name=op.f('ck_consultations_per')),
-    sa.CheckConstraint("state IN ('open','closed')", name=op.f('ck_consultations_state')),
+    sa.CheckConstraint("state IN ('open','closed','cancelled')", name=op.f('ck_consultations_state')),
     sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_consultations_community_id_communities')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_consultations'))
     )
