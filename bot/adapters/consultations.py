@@ -11,8 +11,8 @@ from intake.consultations import (
     ConsultationView,
     checked_options,
     checked_title,
-    parse_deadline,
 )
+from intake.deadlines import parse_deadline
 from intake.errors import IntakeError
 from intake.services import Services as IntakeServices
 from prompts import catalog

@@ -43,7 +43,7 @@ def consult_create(
     """Open a consultation; every resident of the community is notified by the bot."""
 
     async def work(s: Services) -> Any:
-        from intake.consultations import parse_deadline
+        from intake.deadlines import parse_deadline
 
         closes_at = parse_deadline(deadline, s.clock.now(), s.settings.timezone)
         return await s.consultations.create(

@@ -15,8 +15,8 @@ from intake.consultations import (
     HouseholdAlreadyVoted,
     HouseholdRequired,
     NotEligible,
-    parse_deadline,
 )
+from intake.deadlines import parse_deadline
 from intake.errors import AccessDenied, ConsentRequired, InvalidInput, NotFound
 from intake.models import ConsultationVote
 from tests.intake.conftest import COORD_QSC, COORD_TYZ, RESIDENT, RESIDENT_2, Db, notifications, seeded
