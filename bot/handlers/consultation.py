@@ -17,7 +17,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.keyboards import Button, inline, main_menu
 from bot.services import Ballot, ServiceError, Services
@@ -30,7 +30,7 @@ HOUSEHOLD_REQUIRED = "consultation.errors.household_required"
 
 
 class ConsultCb(CallbackData, prefix="cs"):
-    action: str  # vote, new, community, per, publish, cancel, withdraw, withdraw_yes, withdraw_no
+    action: str  # list, vote, new, community, per, publish, cancel, withdraw, withdraw_yes, withdraw_no
     id: int = 0
     option: int = 0
     value: str = ""
@@ -165,12 +165,33 @@ def menu_labels() -> set[str]:
 
 
 # ---------------------------------------------------------------------------------------- residents
+def entry_button(lang: str) -> InlineKeyboardButton:
+    """The way in from another menu (提建议): 众人商量 has no button of its own on the main keyboard,
+    which stays at five large buttons for elderly users."""
+    return InlineKeyboardButton(
+        text=t("consultation.entry", lang), callback_data=ConsultCb(action="list").pack()
+    )
+
+
 @router.message(Command("consult"))
 @router.message(F.text.in_(menu_labels()))
 async def consult(message: Message, state: FSMContext, services: Services, lang: str) -> None:
     assert message.from_user is not None
     await state.clear()
-    chat_id = message.from_user.id
+    await _show(message, message.from_user.id, services, lang)
+
+
+@router.callback_query(ConsultCb.filter(F.action == "list"))
+async def consult_pressed(query: CallbackQuery, state: FSMContext, services: Services, lang: str) -> None:
+    await query.answer()
+    await state.clear()  # leaving whatever form the button sat under
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+        await _show(query.message, query.from_user.id, services, lang)
+
+
+async def _show(message: Message, chat_id: int, services: Services, lang: str) -> None:
+    """The open ballots with the person's choices; for staff, turnout so far and the form's button."""
     ballots = await services.consultations.open_for(chat_id)
     for ballot in ballots:
         text, keyboard = _ballot_message(ballot, lang)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from bot.handlers.consultation import render_notification
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 from bot.testing.harness import BotProcess
+from intake.services import Services as IntakeServices
 from tests.bot.conftest import RESIDENT, register
 
 NEIGHBOUR = 1002
@@ -174,3 +175,32 @@ def test_reminder_and_cancellation_notices_render_with_their_buttons() -> None:
     cancelled = render_notification("consultation_cancelled", payload, "en")
     assert cancelled is not None and cancelled[1] is None and "cancelled" in cancelled[0]
     assert render_notification("case_received", {}, "zh") is None
+
+
+async def test_entry_under_suggest_and_a_town_coordinator_choosing_the_village(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    await register(telegram)
+    telegram.send_text(RESIDENT, "提建议")
+    prompt = await telegram.wait_text(RESIDENT, "请写下您的建议")
+    assert [b["text"] for b in prompt.flat_buttons] == ["🗳 众人商量（投票）", "取消"]
+    telegram.press_label(RESIDENT, "众人商量")
+    await telegram.wait_text(RESIDENT, "现在没有正在商量的事")
+    telegram.send_text(RESIDENT, "我的建议：村口装路灯")  # the suggestion form was left: this is free text
+    await telegram.wait_text(RESIDENT, "这像是一条建议")
+
+    town = 3005
+    async with running.backend.sessions() as session:  # type: ignore[attr-defined]
+        await IntakeServices(session).communities.add_staff(town, "镇干部", community_code="TYZ")
+        await session.commit()
+    telegram.send_text(town, "/consult")
+    await telegram.wait_text(town, "现在没有正在商量的事")
+    telegram.press_label(town, "发起商量")
+    choices = await telegram.wait_text(town, "在哪个村或社区")
+    assert [b["text"] for b in choices.flat_buttons] == ["绿水社区", "青山村", "桃源镇", "取消"]
+    telegram.press_label(town, "绿水社区")
+    await telegram.wait_text(town, "第 1 步")
+    telegram.send_media(town, "sticker")
+    await telegram.wait_text(town, "第 1 步")  # not text: the step is asked again
+    telegram.press_label(town, "取消")
+    await telegram.wait_text(town, "已取消，没有发布")
