@@ -59,6 +59,8 @@ def test_every_urgent_pattern_is_caught_in_every_form(
         "孩子被狗咬住不放",
         "讨债的说今晚带人来收拾我们",
         "我爸突然说不出话了，半边脸麻了",
+        "火刚灭了又烧起来了",
+        "去年他打过我，现在他又拿着刀站在门口",
     ],
 )
 def test_misspelt_and_mixed_urgent_messages(text: str, rules_classifier: Classifier) -> None:
@@ -87,6 +89,9 @@ def test_misspelt_and_mixed_urgent_messages(text: str, rules_classifier: Classif
         "怕仓库再起火，建议多放几个灭火器",
         "这个小程序老是打不开，急死人",
         "隔壁杀猪，晚上去吃杀猪饭",
+        "上个月有人在楼道里喝了农药，还好救回来了",
+        "烟花把草垛点着了，火早就灭了，想问问谁赔",
+        "万一有人晕倒了，村里有没有急救箱",
     ],
 )
 def test_harmless_idioms_are_not_urgent(text: str) -> None:
