@@ -16,7 +16,7 @@ from knowledge.triage.examples import Example, NeighbourIndex, Votes, load_examp
 from knowledge.triage.normalize import compact
 from knowledge.triage.rules import INTENTS, RuleScores, score_rules
 from knowledge.triage.settings import TriageSettings
-from knowledge.triage.urgent import find_urgent, names_any_danger
+from knowledge.triage.urgent import find_urgent
 
 # Neighbour votes alone may call a message urgent only when they are this sure (rules missed it).
 # Chosen by leave-one-out F2 over the shipped training examples: python -m benchmarks.triage_calibrate
@@ -118,7 +118,6 @@ class Classifier:
             votes
             and votes.intents["urgent"] >= URGENT_VOTE_THRESHOLD
             and votes.top_similarity >= URGENT_VOTE_SIMILARITY
-            and names_any_danger(text)
         ):
             matched.append("urgent:neighbours")
             return Triage(

@@ -611,32 +611,12 @@ class UrgentMatch:
     text: str
 
 
-# The neighbour vote is a safety net for phrasings no pattern knows, but a message that names no
-# harm, danger, body, place of danger or cry for help at all ("你们这个是政府搞的吗", "饿死了 还没吃饭"
-# once the idiom is gone) cannot be an emergency, however close its vector is to one. Broad on purpose.
-_ALARM = re.compile(
-    r"死|杀|血|伤|火|烧|烟|焦|炸|爆|漏|气味|煤气|燃气|断气|没气|喘|毒|药|打|揍|踢|推|掐|勒|刀|枪|棍|斧|砍|捅|砸|追|堵|踹|"
-    r"闯|抢|绑|拐|锁|关|困|压|塌|埋|跳|楼|桥|窗|顶|吊|绳|割|划|救|命|倒|晕|昏|醒|呼吸|噎|卡|抽|吐|沫|紫|青|疼|痛|抖|"
-    r"哭|喊|叫|水|河|塘|井|淹|沉|电|掉|摔|跌|滑|撞|咬|不见|找不|没找|没回|联系不上|走了|再见|告别|遗|最后|拖累|撑|熬|活|"
-    r"结束|解脱|睡|报警|警察|110|120|119|快来|快点|赶紧|危险|吓|怕|疯|威胁|拼|算账|不行了|没了|动不了|起不来|不动|"
-    r"走丢|同归于尽|百草枯|硫酸|汽油|泼|喷|冒|围殴|闷响|躺|没出来|来不及|嘴歪|歪了|抬不起|麻了|含糊|"
-    r"照顾|惦记|对不起|留给|密码|钥匙|永远|再也|下辈子|看不到我|见不到|离开|不在了|别找|后事|交代|"
-    r"丢|跟着|尾随|陌生|收拾|带人|出不了|车|"
-    r"help|kill|die|fire|gas|police"
-)
-
-
 _IDIOM_MARK = "丨"  # stands where an idiom was removed; a CJK character, so compact() keeps it
 
 
 def _safe_flat(text: str) -> str:
     # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们".
     return compact(_HARMLESS.sub(_IDIOM_MARK, normalize(text)))
-
-
-def names_any_danger(text: str) -> bool:
-    """Whether the message (idioms removed) has any word an emergency could be told with."""
-    return bool(_ALARM.search(_safe_flat(text)))
 
 
 # The writer says the fire is out, and nothing says it is burning again.
