@@ -69,6 +69,8 @@ class Consultations:
         return [self._from_ballot(b) for b in await self._call(self.service.open_for(chat_id))]
 
     async def vote(self, consultation_id: int, chat_id: int, option_id: int) -> port.VoteResult:
+        if await self.svc.residents.get(chat_id) is None:
+            raise ServiceError("bot.errors.not_registered")
         receipt = await self._call(self.service.vote(consultation_id, chat_id, option_id))
         return port.VoteResult(receipt.label, receipt.changed, receipt.unchanged)
 

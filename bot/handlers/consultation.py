@@ -13,6 +13,7 @@ from collections.abc import Awaitable
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -294,13 +295,22 @@ async def vote(
         if isinstance(query.message, Message):
             await query.message.answer(t("consultation.household_prompt", lang))
         return
-    await query.answer(confirmation)
     ballot = await _current_ballot(services, chat_id, callback_data.id)
-    if ballot is None or not isinstance(query.message, Message):
-        return
-    text, keyboard = _ballot_message(ballot, lang)
-    if text != (query.message.text or ""):  # pressing the same option again changes nothing to show
-        await query.message.edit_text(text, reply_markup=keyboard)
+    message = query.message
+
+    async def confirm() -> None:
+        """After the commit, so that a Telegram hiccup (a query too old to answer, a message that can no
+        longer be edited) can never undo the vote itself."""
+        try:
+            await query.answer(confirmation)
+            if ballot is not None and isinstance(message, Message):
+                text, keyboard = _ballot_message(ballot, lang)
+                if text != (message.text or ""):  # the same option again: nothing new to show
+                    await message.edit_text(text, reply_markup=keyboard)
+        except TelegramAPIError as error:
+            log.info("vote recorded; could not show it on the ballot: %s", error)
+
+    services.on_commit.append(confirm)
 
 
 @router.message(ConsultForm.household, F.text)

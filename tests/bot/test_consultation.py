@@ -81,6 +81,9 @@ async def test_a_consultation_from_proposal_to_announced_result(
     before = len(telegram.callback_answers)
     telegram.press(RESIDENT, ballot, data.rsplit(":", 2)[0] + ":999999:")
     assert "没有生效" in await _alert_after(telegram, before)
+    before = len(telegram.callback_answers)
+    telegram.press(4242, ballot, data)  # somebody who never registered
+    assert "请先发送 /start" in await _alert_after(telegram, before)
 
     # The neighbour votes from /consult instead of the notification.
     await telegram.wait_text(NEIGHBOUR, "众人商量（青山村）")
@@ -140,7 +143,9 @@ async def test_staff_cancel_from_chat_after_confirming(telegram: FakeTelegram, r
             COORDINATOR, "QSC", "周末放电影吗？", ["放", "不放"], "5天", "resident"
         )
     ballot = await telegram.wait_text(RESIDENT, "周末放电影吗")
+    telegram.fail("editMessageText", "500", times=3, chat_id=RESIDENT)  # the ballot cannot be updated…
     assert await _press(telegram, RESIDENT, ballot, "不放") == "已记下：不放"
+    assert "您选了" not in ballot.text  # …yet the vote stands (counted below)
     telegram.send_text(COORDINATOR, "/consult")
     overview = await telegram.wait_text(COORDINATOR, "已投 1，应投 1")
     telegram.press(COORDINATOR, overview, overview.button("取消：周末放电影吗")["callback_data"])
