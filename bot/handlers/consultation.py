@@ -293,7 +293,9 @@ async def vote(
         await state.set_state(ConsultForm.household)
         await state.update_data(consult_vote={"id": callback_data.id, "option": callback_data.option})
         if isinstance(query.message, Message):
-            await query.message.answer(t("consultation.household_prompt", lang))
+            await query.message.answer(
+                t("consultation.household_prompt", lang), reply_markup=_with_cancel([], lang)
+            )
         return
     ballot = await _current_ballot(services, chat_id, callback_data.id)
     message = query.message
@@ -492,11 +494,13 @@ async def publish(query: CallbackQuery, state: FSMContext, services: Services, l
 
 @router.callback_query(StateFilter(ConsultForm), ConsultCb.filter(F.action == "cancel"))
 async def cancel(query: CallbackQuery, state: FSMContext, lang: str) -> None:
+    voting = await state.get_state() == ConsultForm.household.state
     await query.answer()
     await state.clear()
     if isinstance(query.message, Message):
         await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(t("consultation.cancelled", lang), reply_markup=main_menu(lang))
+        key = "consultation.not_voted_cancel" if voting else "consultation.cancelled"
+        await query.message.answer(t(key, lang), reply_markup=main_menu(lang))
 
 
 @router.callback_query(ConsultCb.filter(F.action.in_({"community", "per", "publish", "cancel"})))
@@ -511,7 +515,7 @@ async def reask(message: Message, state: FSMContext, lang: str) -> None:
     current = await state.get_state()
     step = next((s for s in ConsultForm.__states__ if s.state == current), ConsultForm.title)
     if step is ConsultForm.household:
-        await message.answer(t("consultation.household_prompt", lang))
+        await message.answer(t("consultation.household_prompt", lang), reply_markup=_with_cancel([], lang))
     elif step in (ConsultForm.community, ConsultForm.confirm):
         await message.answer(t("consultation.form.use_buttons", lang))
     else:

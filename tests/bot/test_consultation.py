@@ -135,6 +135,16 @@ async def test_a_household_vote_asks_for_the_house_once(telegram: FakeTelegram, 
     telegram.send_text(NEIGHBOUR, "３组 １２号")
     await telegram.wait_text(NEIGHBOUR, "您家里已经有人投过票了")
 
+    # A resident who would rather not say leaves the question with 取消: no vote, no household.
+    third = 1003
+    await register(telegram, third)  # moved in after it opened: /consult shows it
+    telegram.send_text(third, "/consult")
+    late = await telegram.wait_text(third, "每户一票")
+    await _press(telegram, third, late, "西路")
+    await telegram.wait_text(third, "请告诉我您家的门牌号")
+    telegram.press_label(third, "取消")
+    await telegram.wait_text(third, "这次没有投票")
+
 
 async def test_staff_cancel_from_chat_after_confirming(telegram: FakeTelegram, running: BotProcess) -> None:
     await register(telegram)
