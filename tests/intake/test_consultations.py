@@ -3,6 +3,7 @@ privacy — on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -339,3 +340,45 @@ async def test_staff_cancel_an_open_consultation(db: Db) -> None:
     assert results.state == "cancelled" and results.counts is None and results.votes == 0
     told = await notifications(db, "consultation_cancelled")
     assert sorted(chat for chat, _, _ in told) == [RESIDENT, RESIDENT_2]
+
+
+async def _try_vote(db: Db, consultation_id: int, chat_id: int, option_id: int) -> str:
+    async with db.sessions() as session:
+        try:
+            await db.services(session).consultations.vote(consultation_id, chat_id, option_id)
+        except HouseholdAlreadyVoted:
+            await session.rollback()
+            return "refused"
+        await session.commit()
+        return "counted"
+
+
+async def _vote_rows(db: Db, consultation_id: int) -> int:
+    async with db.sessions() as session:
+        rows = await session.scalars(
+            select(ConsultationVote).where(ConsultationVote.consultation_id == consultation_id)
+        )
+        return len(rows.all())
+
+
+async def test_racing_votes_one_household_and_a_double_tap(db: Db) -> None:
+    """Two sessions at once (as two bot processes): one household vote wins; a double tap is one vote."""
+    await _setup(db)
+    async with db.sessions() as session:
+        c = db.services(session).consultations
+        await c.set_household(RESIDENT, "9号")
+        await c.set_household(RESIDENT_2, "9号")
+        await session.commit()
+    for _ in range(3):
+        view = await _open(db, per="household")
+        first, second = view.options[0].id, view.options[1].id
+        results = await asyncio.gather(
+            _try_vote(db, view.id, RESIDENT, first), _try_vote(db, view.id, RESIDENT_2, second)
+        )
+        assert sorted(results) == ["counted", "refused"] and await _vote_rows(db, view.id) == 1
+        each = await _open(db)
+        taps = await asyncio.gather(
+            _try_vote(db, each.id, RESIDENT, each.options[0].id),
+            _try_vote(db, each.id, RESIDENT, each.options[1].id),
+        )
+        assert taps == ["counted", "counted"] and await _vote_rows(db, each.id) == 1
