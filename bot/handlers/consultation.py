@@ -18,7 +18,13 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+)
 
 from bot.keyboards import Button, inline, main_menu
 from bot.services import Ballot, ServiceError, Services
@@ -252,14 +258,27 @@ async def withdraw_answer(
         await _refuse(query, error, lang)
         return
     await query.answer()
-    message = query.message
+    _reply_after_commit(services, query.message, t("consultation.withdrawn", lang, title=title))
 
-    async def withdrawn() -> None:  # told only once the cancellation and its notices are committed
+
+def _reply_after_commit(
+    services: Services,
+    message: object,
+    text: str,
+    *,
+    markup: ReplyKeyboardMarkup | None = None,
+    state: FSMContext | None = None,
+) -> None:
+    """Confirm only once the change and its notices are committed: the buttons go, the text comes."""
+
+    async def reply() -> None:
+        if state is not None:
+            await state.clear()
         if isinstance(message, Message):
             await message.edit_reply_markup(reply_markup=None)
-            await message.answer(t("consultation.withdrawn", lang, title=title))
+            await message.answer(text, reply_markup=markup)
 
-    services.on_commit.append(withdrawn)
+    services.on_commit.append(reply)
 
 
 async def _refuse(query: CallbackQuery, error: ServiceError, lang: str) -> None:
@@ -478,18 +497,8 @@ async def publish(query: CallbackQuery, state: FSMContext, services: Services, l
         await _refuse(query, error, lang)
         return
     await query.answer()
-    message = query.message
-
-    async def published() -> None:  # told only once the consultation and its notices are committed
-        await state.clear()
-        if isinstance(message, Message):
-            await message.edit_reply_markup(reply_markup=None)
-            await message.answer(
-                t("consultation.form.published", lang, community=ballot.community_name),
-                reply_markup=main_menu(lang),
-            )
-
-    services.on_commit.append(published)
+    text = t("consultation.form.published", lang, community=ballot.community_name)
+    _reply_after_commit(services, query.message, text, markup=main_menu(lang), state=state)
 
 
 @router.callback_query(StateFilter(ConsultForm), ConsultCb.filter(F.action == "cancel"))
