@@ -20,7 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.admin import ancestors, community_by_code, descendant_ids
+from intake.admin import CommunityService, ancestors, community_by_code, descendant_ids
 from intake.clock import ClockedService
 from intake.deadlines import checked_deadline
 from intake.errors import AccessDenied, ConsentRequired, IntakeError, InvalidInput, NotFound
@@ -49,7 +49,10 @@ class ConsultationClosed(IntakeError):
     code = "consultation_closed"
 
     def __init__(self, consultation_id: int) -> None:
-        super().__init__(f"consultation {consultation_id} is closed", consultation_id=consultation_id)
+        super().__init__(
+            f"consultation {consultation_id} is no longer open (closed or cancelled)",
+            consultation_id=consultation_id,
+        )
 
 
 class NotEligible(IntakeError):
@@ -565,8 +568,6 @@ class ConsultationService(ClockedService):
         )
 
     async def _may_see(self, row: Consultation, chat_id: int) -> bool:
-        from intake.admin import CommunityService
-
         if row.community_id in await CommunityService(self.session).staff_community_ids(chat_id):
             return True
         resident = await self.session.scalar(select(Resident).where(Resident.chat_id == chat_id))
