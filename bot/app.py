@@ -18,6 +18,7 @@ from aiogram.methods.base import Response, TelegramType
 
 from bot.handlers import (
     admin,
+    consultation,
     errors,
     intake_form,
     mediator,
@@ -123,6 +124,7 @@ def build_dispatcher(
         mycases.router,
         intake_form.router,
         participation.router,
+        consultation.router,
         mediator.router,
         triage.router,
     )

@@ -10,6 +10,7 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import FeedbackCb
+from bot.handlers.consultation import render_notification as consultation_notification
 from bot.handlers.mediator import offer_keyboard
 from bot.keyboards import inline
 from bot.render import notification_text
@@ -42,6 +43,7 @@ class TelegramNotifier:
                 payload = {**payload, **await self.details(str(payload["case_no"]), recipient_chat_id)}
             except Exception:  # the card goes out with what the payload has; the mediator can open it
                 log.warning("could not load details of %s for its handoff card", payload.get("case_no"))
-        text = notification_text(kind, payload, lang)
-        await self.bot.send_message(recipient_chat_id, text, reply_markup=self._markup(kind, payload, lang))
+        rendered = consultation_notification(kind, payload, lang)
+        text, markup = rendered or (notification_text(kind, payload, lang), self._markup(kind, payload, lang))
+        await self.bot.send_message(recipient_chat_id, text, reply_markup=markup)
         log.info("delivered %s to chat %s", kind, recipient_chat_id)

@@ -8,6 +8,7 @@ from intake.admin import CommunityService, MediatorService
 from intake.cases import CaseService
 from intake.chat_states import ChatStateRepository
 from intake.clock import Clock, ClockedService
+from intake.consultations import ConsultationService
 from intake.participation import ParticipationService
 from intake.residents import ResidentService
 from intake.scheduler import TickReport, tick
@@ -25,6 +26,7 @@ class Services(ClockedService):
         self.mediators = MediatorService(session)
         self.cases = CaseService(session, self.settings, self.clock)
         self.participation = ParticipationService(session, self.settings, self.clock)
+        self.consultations = ConsultationService(session, self.settings, self.clock)
         self.stats = StatsService(session)
         self.chat_states = ChatStateRepository(session)
 

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import services as port
+from bot.adapters.consultations import Consultations
 from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
 from bot.storage import DatabaseStorage
 from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
@@ -415,7 +416,12 @@ class IntakeBackend:
     def _services(self, session: AsyncSession) -> port.Services:
         svc = IntakeServices(session, self.settings)
         return port.Services(
-            Residents(svc), Communities(svc), Cases(svc), Mediators(svc, self.secret), Participation(svc)
+            Residents(svc),
+            Communities(svc),
+            Cases(svc),
+            Mediators(svc, self.secret),
+            Participation(svc),
+            Consultations(svc),
         )
 
     @asynccontextmanager
