@@ -38,11 +38,12 @@ class ServicesMiddleware(BaseMiddleware):
             async with self.backend.unit_of_work() as services:
                 data["services"] = services
                 result = await handler(event, data)
-        if self.committed is not None and services.used_database:
-            self.committed.set()  # it may have queued a notification: deliver it now
         failures = await replies.send()
         for callback in services.on_commit:  # e.g. the case number, once the case is safely stored
             await callback()
+        if self.committed is not None and services.used_database:
+            # It may have queued notifications: deliver them now, after the user's own replies.
+            self.committed.set()
         if failures:  # saved, but the user did not hear it: the errors router apologises
             raise failures[0]
         return result
