@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -105,6 +105,9 @@ def build_dispatcher(
     serial = SerialPerUserMiddleware()
     services = ServicesMiddleware(backend, committed)  # one instance: its slots are shared by all updates
     language = LanguageMiddleware(settings.default_language)
+    # Conversations are private. In the mediators' group the bot only posts cards and takes their
+    # buttons; whatever members write there is not for the bot.
+    dp.message.filter(F.chat.type == "private")
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(throttling)
         observer.outer_middleware(serial)

@@ -18,6 +18,14 @@ from intake.settings import IntakeSettings
 from intake.views import MediatorView
 
 PENDING_OFFER = ("offered", "delivered")
+# Notices about a case that are also copied to the mediators' team chat, under these kinds.
+TEAM_KINDS = {
+    "case_offered": "team_offered",
+    "case_assigned": "team_assigned",
+    "case_state_changed": "team_progress",
+    "case_escalated": "team_escalated",
+    "feedback_request": "team_closed",
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -70,10 +78,11 @@ class Router:
     async def notify(
         self, chat_id: int | None, kind: str, case: Case | None, dedup: str, **payload: object
     ) -> None:
-        if chat_id is None:
-            return
         body: dict[str, object] = {"case_no": case.case_no} if case is not None else {}
         body.update(payload)
+        await self._copy_to_team(chat_id, kind, case, dedup, body)
+        if chat_id is None:
+            return
         offer_id = payload.get("offer_id")
         await enqueue(
             self.session,
@@ -84,6 +93,27 @@ class Router:
             now=self.now,
             case_id=case.id if case else None,
             offer_id=offer_id if isinstance(offer_id, int) else None,
+        )
+
+    async def _copy_to_team(
+        self, chat_id: int | None, kind: str, case: Case | None, dedup: str, body: dict[str, object]
+    ) -> None:
+        """One copy per event however many people were told (no recipient in the dedup key), and no
+        offer id: the team's copy neither delivers the offer nor fails it."""
+        team = self.settings.mediators_chat_id
+        team_kind = TEAM_KINDS.get(kind)
+        if team is None or team_kind is None or case is None or chat_id == team:
+            return
+        copy = {k: v for k, v in body.items() if k != "offer_id"}
+        copy["recipient_chat_id"] = chat_id
+        await enqueue(
+            self.session,
+            recipient_chat_id=team,
+            kind=team_kind,
+            payload=copy,
+            dedup_key=f"{team_kind}:{dedup}:{team}",
+            now=self.now,
+            case_id=case.id,
         )
 
     # -- who is responsible ------------------------------------------------------------------------
@@ -216,6 +246,7 @@ class Router:
             level=case.level,
             expires_at=offer.expires_at,
             offer_id=offer.id,
+            mediator_name=mediator.name,
         )
         return offer
 

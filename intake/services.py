@@ -13,6 +13,7 @@ from intake.residents import ResidentService
 from intake.scheduler import TickReport, tick
 from intake.settings import IntakeSettings
 from intake.stats import StatsService
+from intake.team import TeamThreads
 
 
 class Services(ClockedService):
@@ -27,6 +28,7 @@ class Services(ClockedService):
         self.participation = ParticipationService(session, self.settings, self.clock)
         self.stats = StatsService(session)
         self.chat_states = ChatStateRepository(session)
+        self.team_threads = TeamThreads(session)
 
     async def tick(self) -> TickReport:
         return await tick(self.session, self.settings, self.clock.now())

@@ -43,6 +43,10 @@ class IntakeSettings(BaseSettings):
     # Duty staff: chat ids told about urgent cases and about anything nobody else can own.
     duty_staff_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
+    # The mediators' team chat (a group): offers, assignments, progress and closing of every case are
+    # copied there as ``team_*`` notifications. Same variable as the bot's setting.
+    mediators_chat_id: int | None = None
+
     @field_validator("duty_staff_chat_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -208,6 +208,13 @@ class Cases(_Calls):
             raise port.AccessDenied()
         return view
 
+    async def is_offered_to(self, case_no: str, chat_id: int) -> bool:
+        """Whether the case waits for this person's answer (an open offer to them), per the database."""
+        if not await self.svc.mediators.is_mediator(chat_id):
+            return False
+        offers = await self.call(self.svc.cases.pending_offers(chat_id))
+        return any(summary.case_no == case_no for summary in offers)
+
     async def accept(self, case_no: str, chat_id: int) -> port.CaseView:
         current = await self.call(self.svc.cases.show(case_no, chat_id))
         if current.mediator_chat_id == chat_id:  # the same button pressed twice
@@ -421,6 +428,23 @@ class IntakeBackend:
             "place": view.address or "—",
             "created_at": view.opened_at.isoformat(),
         }
+
+    async def team_thread(self, case_no: str) -> int | None:
+        """The case's topic in the mediators' group, if one was opened."""
+        async with self.sessions() as session:
+            return await IntakeServices(session, self.settings).team_threads.get(case_no)
+
+    async def save_team_thread(self, case_no: str, thread_id: int | None) -> None:
+        """Stored at once, in its own transaction: the topic exists on Telegram from now on."""
+        async with self.sessions() as session:
+            await IntakeServices(session, self.settings).team_threads.set(case_no, thread_id)
+            await session.commit()
+
+    async def language_of(self, chat_id: int) -> str | None:
+        """The language a resident chose (notifications follow it), None for anyone else."""
+        async with self.sessions() as session:
+            view = await IntakeServices(session, self.settings).residents.get(chat_id)
+        return view.language if view is not None else None
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
         from bot.adapters.answers import ingest_sources
