@@ -26,6 +26,7 @@ from bot.handlers import (
     participation,
     privacy,
     start,
+    switch_language,
     triage,
 )
 from bot.middlewares import (
@@ -120,6 +121,7 @@ def build_dispatcher(
         start.router,
         admin.router,
         menu.router,
+        switch_language.router,
         privacy.router,
         mycases.router,
         intake_form.router,

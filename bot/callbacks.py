@@ -40,3 +40,7 @@ class PrivacyCb(CallbackData, prefix="p"):
 class AdminCb(CallbackData, prefix="a"):
     action: str  # stats, invite, community, upload
     value: str = ""
+
+
+class LanguageCb(CallbackData, prefix="lg"):
+    code: str  # zh, en

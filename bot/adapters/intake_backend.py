@@ -121,16 +121,18 @@ class Residents(_Calls):
 
     async def set_language(self, chat_id: int, language: str) -> None:
         view = await self.svc.residents.get(chat_id)
-        if view is not None:
-            await self.call(
-                self.svc.residents.register(
-                    chat_id,
-                    view.display_name,
-                    language=language,
-                    community_code=view.community,
-                    grid_code=view.grid,
-                )
+        if view is None:  # not registered yet: a bare record holding only the language
+            await self.call(self.svc.residents.register(chat_id, "", language=language))
+            return
+        await self.call(
+            self.svc.residents.register(
+                chat_id,
+                view.display_name,
+                language=language,
+                community_code=view.community,
+                grid_code=view.grid,
             )
+        )
 
     async def export(self, chat_id: int) -> dict[str, Any]:
         return dict(await self.call(self.svc.residents.export_data(chat_id)))
