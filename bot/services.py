@@ -129,6 +129,14 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class Invitation:
+    """A single-use mediator invitation: the token goes into a /start deep link."""
+
+    token: str
+    valid_hours: int
+
+
+@dataclass(frozen=True)
 class OpenedCase:
     case_no: str
     offered_to: int | None
@@ -190,8 +198,10 @@ class CasePort(Protocol):
 class MediatorPort(Protocol):
     async def is_mediator(self, chat_id: int) -> bool: ...
     async def add(self, chat_id: int, name: str, community: str, specialties: list[str]) -> None: ...
-    async def create_invite(self, community: str, created_by: int) -> str: ...
-    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str | None: ...
+    async def create_invite(self, community: str, created_by: int) -> Invitation: ...
+    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str:
+        """The community's name; ``ServiceError`` (``invite.*``) when the invitation cannot be used."""
+        ...
 
 
 class ParticipationPort(Protocol):

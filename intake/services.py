@@ -8,6 +8,7 @@ from intake.admin import CommunityService, MediatorService
 from intake.cases import CaseService
 from intake.chat_states import ChatStateRepository
 from intake.clock import Clock, ClockedService
+from intake.invites import InviteService
 from intake.participation import ParticipationService
 from intake.residents import ResidentService
 from intake.scheduler import TickReport, tick
@@ -24,6 +25,7 @@ class Services(ClockedService):
         self.residents = ResidentService(session, self.settings, self.clock)
         self.communities = CommunityService(session)
         self.mediators = MediatorService(session)
+        self.invites = InviteService(session, self.settings, self.clock)
         self.cases = CaseService(session, self.settings, self.clock)
         self.participation = ParticipationService(session, self.settings, self.clock)
         self.stats = StatsService(session)

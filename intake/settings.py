@@ -40,6 +40,9 @@ class IntakeSettings(BaseSettings):
     outbox_send_timeout_seconds: float = Field(20.0, gt=0)
     outbox_batch_size: int = Field(100, ge=1)
 
+    # A mediator invitation link works once, within this many hours.
+    invite_ttl_hours: float = Field(72.0, gt=0)
+
     # Duty staff: chat ids told about urgent cases and about anything nobody else can own.
     duty_staff_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 

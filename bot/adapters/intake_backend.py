@@ -10,9 +10,6 @@ its form state, so one file would make the two wait on each other.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -28,6 +25,7 @@ from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
 from intake.chat_states import ChatStateRepository
 from intake.db import make_engine, make_sessionmaker, upgrade
 from intake.errors import IntakeError
+from intake.invites import AlreadyMediator, InviteExpired, InviteUnknown, InviteUsed
 from intake.lifecycle import OPEN_STATES
 from intake.outbox import deliver_due
 from intake.scheduler import tick
@@ -281,12 +279,10 @@ class Cases(_Calls):
 
 
 class Mediators(_Calls):
-    """Invitations are signed tokens (HMAC with the bot token): no table needed; opening one twice
-    registers the same mediator twice, which is harmless."""
+    """Invitations are single use and expire (``intake.invites``): stored server side as a hash."""
 
-    def __init__(self, svc: IntakeServices, secret: bytes) -> None:
+    def __init__(self, svc: IntakeServices) -> None:
         self.svc = svc
-        self.secret = secret
 
     async def is_mediator(self, chat_id: int) -> bool:
         return bool(await self.svc.mediators.is_mediator(chat_id))
@@ -296,20 +292,18 @@ class Mediators(_Calls):
             self.svc.mediators.add(chat_id, name, communities=[community], specialties=specialties)
         )
 
-    def _sign(self, body: str) -> str:
-        return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()[:12]
+    async def create_invite(self, community: str, created_by: int) -> port.Invitation:
+        invite = await self.call(self.svc.invites.create(community, created_by))
+        hours = (invite.expires_at - self.svc.clock.now()).total_seconds() / 3600
+        return port.Invitation(invite.token, max(1, round(hours)))
 
-    async def create_invite(self, community: str, created_by: int) -> str:
-        body = f"{community}_{secrets.token_hex(4)}"
-        return f"{body}_{self._sign(body)}"
-
-    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str | None:
-        body, _, signature = token.rpartition("_")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
-            return None
-        community = body.rpartition("_")[0]
-        await self.add(chat_id, name, community, [])
-        return community
+    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str:
+        try:
+            return await self.svc.invites.redeem(token, chat_id, name)
+        except (InviteUnknown, InviteUsed, InviteExpired, AlreadyMediator) as error:
+            raise ServiceError(f"invite.{error.code}") from error
+        except IntakeError as error:
+            raise _error(error) from error
 
 
 class Participation(_Calls):
@@ -377,7 +371,7 @@ class IntakeBackend:
         self.sessions: async_sessionmaker[AsyncSession] = make_sessionmaker(engine)
         self.states_engine = states_engine
         self.assistant = assistant
-        self.secret = secret
+        self.secret = secret  # no longer used by invitations (stored server side); kept for callers
         # SQLite has one writer (intake begins every transaction IMMEDIATE): queue units of work in the
         # process instead of busy-waiting in the driver. PostgreSQL takes many at once.
         self.concurrency = 1 if engine.url.get_backend_name() == "sqlite" else 20
@@ -404,7 +398,7 @@ class IntakeBackend:
         async with self.sessions() as session:
             svc = IntakeServices(session, self.settings)
             yield port.Services(
-                Residents(svc), Communities(svc), Cases(svc), Mediators(svc, self.secret), Participation(svc)
+                Residents(svc), Communities(svc), Cases(svc), Mediators(svc), Participation(svc)
             )
             await session.commit()
 
