@@ -25,6 +25,7 @@ from bot.handlers import (
     mycases,
     participation,
     privacy,
+    staff,
     start,
     switch_language,
     triage,
@@ -126,6 +127,7 @@ def build_dispatcher(
         mycases.router,
         intake_form.router,
         participation.router,
+        staff.router,
         mediator.router,
         triage.router,
     )

@@ -44,3 +44,8 @@ class AdminCb(CallbackData, prefix="a"):
 
 class LanguageCb(CallbackData, prefix="lg"):
     code: str  # zh, en
+
+
+class StaffCb(CallbackData, prefix="st"):
+    action: str  # in_progress, fixed (a hazard report), reply (a suggestion)
+    item: int

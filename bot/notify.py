@@ -16,6 +16,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import FeedbackCb
 from bot.handlers.mediator import offer_keyboard
+from bot.handlers.staff import report_keyboard, suggestion_keyboard
 from bot.keyboards import inline
 from bot.render import notification_text
 from bot.services import Backend
@@ -39,6 +40,11 @@ class TelegramNotifier:
             return offer_keyboard(case_no, lang)
         if kind == "feedback_request" and case_no:
             return inline([[(str(score), FeedbackCb(case_no=case_no, score=score)) for score in range(1, 6)]])
+        # Staff act on a new report or suggestion right from the notice (checked when pressed).
+        if kind == "report_new" and isinstance(payload.get("report_id"), int):
+            return report_keyboard(payload["report_id"], "open", lang)
+        if kind == "suggestion_new" and isinstance(payload.get("suggestion_id"), int):
+            return suggestion_keyboard(payload["suggestion_id"], lang)
         return None
 
     async def _language(self, recipient_chat_id: int, payload: dict[str, Any]) -> str:

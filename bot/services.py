@@ -204,6 +204,28 @@ class MediatorPort(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SuggestionItem:
+    id: int
+    label: str  # S00012, as the resident was told
+    community: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    id: int
+    label: str  # R00012
+    community: str
+    grid: str | None
+    text: str
+    place: str  # the words given, else the coordinates, else ""
+    state: str  # open, in_progress
+    photos: int
+    created_at: datetime
+
+
 class ParticipationPort(Protocol):
     async def suggest(self, chat_id: int, community: str | None, text: str) -> str: ...
     async def report(
@@ -214,6 +236,13 @@ class ParticipationPort(Protocol):
         photo: str | None,
         location: tuple[float, float] | None,
     ) -> str: ...
+
+    # Staff of a community (coordinators): what waits for them, checked by the case service.
+    async def is_staff(self, chat_id: int) -> bool: ...
+    async def open_suggestions(self, chat_id: int) -> list[SuggestionItem]: ...
+    async def open_reports(self, chat_id: int) -> list[ReportItem]: ...
+    async def reply_suggestion(self, chat_id: int, suggestion_id: int, text: str) -> None: ...
+    async def mark_report(self, chat_id: int, report_id: int, state: str, reply: str) -> None: ...
 
 
 @dataclass

@@ -336,6 +336,41 @@ class Participation(_Calls):
         )
         return f"R{view.id:05d}"
 
+    async def is_staff(self, chat_id: int) -> bool:
+        return bool(await self.svc.communities.staff_community_ids(chat_id))
+
+    async def open_suggestions(self, chat_id: int) -> list[port.SuggestionItem]:
+        views = await self.call(self.svc.participation.suggestions_for_staff(chat_id))
+        return [port.SuggestionItem(v.id, f"S{v.id:05d}", v.community, v.text, v.created_at) for v in views]
+
+    async def open_reports(self, chat_id: int) -> list[port.ReportItem]:
+        views = await self.call(self.svc.participation.reports_for_staff(chat_id))
+        return [
+            port.ReportItem(
+                v.id,
+                f"R{v.id:05d}",
+                v.community,
+                v.grid,
+                v.text,
+                v.location_text
+                or (
+                    f"{v.latitude:.5f},{v.longitude:.5f}"
+                    if v.latitude is not None and v.longitude is not None
+                    else ""
+                ),
+                v.state,
+                len(v.photo_file_ids),
+                v.created_at,
+            )
+            for v in views
+        ]
+
+    async def reply_suggestion(self, chat_id: int, suggestion_id: int, text: str) -> None:
+        await self.call(self.svc.participation.reply_suggestion(suggestion_id, chat_id, text))
+
+    async def mark_report(self, chat_id: int, report_id: int, state: str, reply: str) -> None:
+        await self.call(self.svc.participation.update_report(report_id, chat_id, state, reply))
+
 
 class _ChatStates:
     def __init__(self, session: AsyncSession) -> None:
