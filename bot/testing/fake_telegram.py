@@ -95,6 +95,7 @@ class FakeTelegram:
         self._user_message_ids = itertools.count(10_000_000)
         self._file_ids = itertools.count(1)
         self._topic_ids = itertools.count(101)
+        self.unreachable: set[int] = set()  # users who never opened a private chat with the bot
         # group chat id -> thread id -> topic
         self.topics: dict[int, dict[int, ForumTopic]] = defaultdict(dict)
         self._new_update = asyncio.Event()
@@ -433,6 +434,8 @@ class FakeTelegram:
 
     def _record(self, params: dict[str, Any], text: str, kind: str = "text") -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        if chat_id in self.unreachable:
+            raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if not text.strip() and kind == "text":
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(text) > 4096 and kind == "text":

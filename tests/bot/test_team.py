@@ -130,3 +130,19 @@ async def test_a_deleted_topic_is_opened_again(
     assert notice.thread_id not in (None, card.thread_id)
     assert await backend.team_thread(case_no) == notice.thread_id
     assert telegram.topics[GROUP][notice.thread_id].name.startswith(case_no)
+
+
+async def test_a_mediator_without_a_private_chat_is_asked_to_open_one(
+    telegram: FakeTelegram, running: BotProcess, backend: IntakeBackend, case_no: str
+) -> None:
+    telegram.unreachable.add(MEDIATOR)  # knows the bot only from the group
+    card = await _group_card(telegram, case_no)
+    answered = len(telegram.callback_answers)
+    telegram.press(MEDIATOR, card, card.button("婉拒")["callback_data"])
+    alert = await telegram.wait_answer("请先私聊我", answered)
+    assert alert.get("show_alert") in (True, "true")
+    assert await _state(backend, case_no) == ("accepted", None)  # nothing declined
+    telegram.press(MEDIATOR, card, card.button("接受")["callback_data"])
+    await telegram.wait_answer("请先私聊我", answered + 1)
+    assert await _state(backend, case_no) == ("assigned", MEDIATOR)  # the acceptance counts
+    await telegram.wait_text(GROUP, "王和事 已接手")
