@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.admin import LEVELS, ancestors, mediator_loads
 from intake.db import utcnow
 from intake.errors import InvalidTransition
-from intake.lifecycle import ACCEPTED, ESCALATED, LADDER, TOP_LEVEL, can_move
+from intake.lifecycle import ACCEPTED, ESCALATED, LADDER, TERMINAL_STATES, TOP_LEVEL, can_move
 from intake.models import Case, CaseEvent, Community, Mediator, MediatorArea, Offer, Recusal, Resident, Staff
 from intake.outbox import enqueue
 from intake.settings import IntakeSettings
@@ -24,7 +24,6 @@ TEAM_KINDS = {
     "case_assigned": "team_assigned",
     "case_state_changed": "team_progress",
     "case_escalated": "team_escalated",
-    "feedback_request": "team_closed",
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -73,6 +72,10 @@ class Router:
         source = case.state
         case.state = target
         case.updated_at = utcnow()
+        if target in TERMINAL_STATES:  # closed, withdrawn, rejected, duplicate: the team's topic ends
+            await self._to_team(
+                "team_closed", case, f"end{case.id}", {"case_no": case.case_no, "state": target}
+            )
         return await self.event(case, actor, action, note, source, target)
 
     async def notify(
@@ -100,17 +103,24 @@ class Router:
     ) -> None:
         """One copy per event however many people were told (no recipient in the dedup key), and no
         offer id: the team's copy neither delivers the offer nor fails it."""
-        team = self.settings.mediators_chat_id
         team_kind = TEAM_KINDS.get(kind)
-        if team is None or team_kind is None or case is None or chat_id == team:
+        if team_kind is None or case is None or chat_id == self.settings.mediators_chat_id:
             return
+        if kind == "case_state_changed" and body.get("state") in TERMINAL_STATES:
+            return  # the move itself sent team_closed
         copy = {k: v for k, v in body.items() if k != "offer_id"}
         copy["recipient_chat_id"] = chat_id
+        await self._to_team(team_kind, case, dedup, copy)
+
+    async def _to_team(self, team_kind: str, case: Case, dedup: str, payload: dict[str, object]) -> None:
+        team = self.settings.mediators_chat_id
+        if team is None:
+            return
         await enqueue(
             self.session,
             recipient_chat_id=team,
             kind=team_kind,
-            payload=copy,
+            payload=payload,
             dedup_key=f"{team_kind}:{dedup}:{team}",
             now=self.now,
             case_id=case.id,

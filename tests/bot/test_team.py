@@ -91,7 +91,7 @@ async def test_the_case_gets_a_topic_and_only_the_offered_mediator_can_answer(
     telegram.send_text(MEDIATOR, "老张三天内把柴火挪走")
     await telegram.wait_text(GROUP, "已达成协议")
     telegram.press_label(MEDIATOR, "结案", chat_id=MEDIATOR)
-    await telegram.wait_text(GROUP, "已结案，本话题关闭")
+    await telegram.wait_text(GROUP, "已办结，本话题关闭")
     assert telegram.topics[GROUP][thread].closed
     posts = list(telegram.messages[GROUP])
     assert posts and all(m.thread_id == thread for m in posts)

@@ -27,7 +27,11 @@ async def test_team_gets_one_copy_of_each_event_without_the_offer(db: Db) -> Non
     offered = team[0][1]
     assert offered["case_no"] == case_no and offered["mediator_name"] == "王大伯"
     assert offered["recipient_chat_id"] == MEDIATOR_A and "offer_id" not in offered
-    assert [team[2][1]["state"], team[3][1]["state"]] == ["in_mediation", "failed"]
+    assert [team[2][1]["state"], team[3][1]["state"], team[4][1]["state"]] == [
+        "in_mediation",
+        "failed",
+        "closed",
+    ]
     async with db.sessions() as session:
         rows = await session.scalars(select(Notification).where(Notification.recipient_chat_id == TEAM))
         assert all(row.offer_id is None for row in rows)
@@ -39,3 +43,17 @@ async def test_no_team_chat_no_copies(db: Db) -> None:
     await seeded(db)
     await open_case(db)
     assert not [kind for _, kind, _ in await notifications(db) if kind.startswith("team_")]
+
+
+async def test_a_withdrawn_case_ends_its_topic_once(db: Db) -> None:
+    db.settings.mediators_chat_id = TEAM
+    await seeded(db)
+    case_no = await open_case(db)
+    async with db.sessions() as session:
+        svc = db.services(session)
+        await svc.cases.accept_offer(case_no, MEDIATOR_A)
+        await svc.cases.withdraw(case_no, RESIDENT, "已经和好了")
+        await session.commit()
+    team = [(kind, payload) for chat, kind, payload in await notifications(db) if chat == TEAM]
+    assert [kind for kind, _ in team] == ["team_offered", "team_assigned", "team_closed"]
+    assert team[-1][1]["state"] == "withdrawn"
