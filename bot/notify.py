@@ -19,7 +19,7 @@ from bot.handlers.mediator import offer_keyboard
 from bot.handlers.staff import report_keyboard, suggestion_keyboard
 from bot.keyboards import inline
 from bot.render import notification_text
-from bot.services import Backend
+from bot.services import Backend, TeamTopic
 from bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
@@ -82,32 +82,48 @@ class TelegramNotifier:
         # (no contacts); the offered mediator's view is what the case service allows.
         viewer = int(payload.get("recipient_chat_id") or group_chat_id)
         payload = await self._with_details(kind, payload, viewer)
-        thread = await self._topic(group_chat_id, case_no, str(payload.get("category") or ""), lang)
+        topic = await self._topic(group_chat_id, case_no, str(payload.get("category") or ""))
+        thread = topic.thread_id
+        assert thread is not None
+        if topic.card_message_id is not None:  # whatever happens next, the earlier offer is over
+            await self._retire_card(group_chat_id, topic.card_message_id)
+            await self.backend.save_team_topic(case_no, TeamTopic(thread))
         if kind == "team_closed":
             # Close first: a retry after a failed send must not post "closed" twice (the bot, an
             # admin of the group, may still post in a closed topic).
             await self._close_topic(group_chat_id, thread)
         text = notification_text(kind, payload, lang, namespace="team.notify")
         try:
-            await self.bot.send_message(
+            sent = await self.bot.send_message(
                 group_chat_id, text, message_thread_id=thread, reply_markup=self._markup(kind, payload, lang)
             )
         except TelegramBadRequest as error:
             if "thread not found" in error.message.lower():  # someone deleted the topic: open a new one
-                await self.backend.save_team_thread(case_no, None)
+                await self.backend.save_team_topic(case_no, TeamTopic())
             raise
+        if kind == "team_offered":
+            await self.backend.save_team_topic(case_no, TeamTopic(thread, sent.message_id))
         log.info("delivered %s for %s to the mediators' group", kind, case_no)
 
-    async def _topic(self, group_chat_id: int, case_no: str, category: str, lang: str) -> int:
+    async def _topic(self, group_chat_id: int, case_no: str, category: str) -> TeamTopic:
         assert self.backend is not None
-        thread = await self.backend.team_thread(case_no)
-        if thread is not None:
-            return thread
+        known = await self.backend.team_topic(case_no)
+        if known.thread_id is not None:
+            return known
         name = f"{case_no} {category}".strip()[:TOPIC_NAME_LIMIT]
-        topic = await self.bot.create_forum_topic(group_chat_id, name)
-        await self.backend.save_team_thread(case_no, topic.message_thread_id)
-        log.info("opened topic %s for %s in the mediators' group", topic.message_thread_id, case_no)
-        return topic.message_thread_id
+        created = await self.bot.create_forum_topic(group_chat_id, name)
+        topic = TeamTopic(created.message_thread_id)
+        await self.backend.save_team_topic(case_no, topic)
+        log.info("opened topic %s for %s in the mediators' group", topic.thread_id, case_no)
+        return topic
+
+    async def _retire_card(self, group_chat_id: int, message_id: int) -> None:
+        """Take the buttons off an offer card that is no longer open (best effort: gone or unchanged
+        cards are fine, a press on a stale card is refused by the database check anyway)."""
+        try:
+            await self.bot.edit_message_reply_markup(chat_id=group_chat_id, message_id=message_id)
+        except TelegramBadRequest as error:
+            log.info("could not retire card %s: %s", message_id, error.message)
 
     async def _close_topic(self, group_chat_id: int, thread: int) -> None:
         try:

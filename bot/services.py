@@ -129,6 +129,14 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class TeamTopic:
+    """A case's forum topic in the mediators' group and its offer card that still has buttons."""
+
+    thread_id: int | None = None
+    card_message_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Invitation:
     """A single-use mediator invitation: the token goes into a /start deep link."""
 
@@ -285,6 +293,6 @@ class Backend(Protocol):
 
     # What outbox delivery needs to know beyond a notification's payload.
     async def case_details(self, case_no: str, viewer_chat_id: int) -> dict[str, Any]: ...
-    async def team_thread(self, case_no: str) -> int | None: ...
-    async def save_team_thread(self, case_no: str, thread_id: int | None) -> None: ...
+    async def team_topic(self, case_no: str) -> TeamTopic: ...
+    async def save_team_topic(self, case_no: str, topic: TeamTopic) -> None: ...
     async def language_of(self, chat_id: int) -> str | None: ...

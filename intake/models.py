@@ -157,8 +157,10 @@ class Case(Base):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     referral: Mapped[str] = mapped_column(String(200), default="")
-    # The case's thread in the mediators' team chat (a Telegram forum topic), once one is opened.
+    # The case's thread in the mediators' team chat (a Telegram forum topic), once one is opened, and
+    # the offer card there whose buttons are still live.
     team_thread_id: Mapped[int | None] = mapped_column(ChatId)
+    team_card_message_id: Mapped[int | None] = mapped_column(ChatId)
     opened_at: Mapped[datetime] = _created()
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -460,15 +460,17 @@ class IntakeBackend:
             "created_at": view.opened_at.isoformat(),
         }
 
-    async def team_thread(self, case_no: str) -> int | None:
-        """The case's topic in the mediators' group, if one was opened."""
+    async def team_topic(self, case_no: str) -> port.TeamTopic:
+        """The case's topic in the mediators' group (and its live offer card), if one was opened."""
         async with self.sessions() as session:
-            return await IntakeServices(session, self.settings).team_threads.get(case_no)
+            found = await IntakeServices(session, self.settings).team_threads.get(case_no)
+        return port.TeamTopic(found.thread_id, found.card_message_id)
 
-    async def save_team_thread(self, case_no: str, thread_id: int | None) -> None:
-        """Stored at once, in its own transaction: the topic exists on Telegram from now on."""
+    async def save_team_topic(self, case_no: str, topic: port.TeamTopic) -> None:
+        """Stored at once, in its own transaction: the topic and the card exist on Telegram from now on."""
         async with self.sessions() as session:
-            await IntakeServices(session, self.settings).team_threads.set(case_no, thread_id)
+            threads = IntakeServices(session, self.settings).team_threads
+            await threads.set(case_no, topic.thread_id, topic.card_message_id)
             await session.commit()
 
     async def language_of(self, chat_id: int) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.adapters.intake_backend import IntakeBackend
-from bot.services import CaseDraft
+from bot.services import CaseDraft, TeamTopic
 from bot.testing.fake_telegram import FakeTelegram, SentMessage
 from bot.testing.harness import BotProcess
 from tests.bot.conftest import MEDIATOR, OTHER_MEDIATOR, RESIDENT, register
@@ -60,7 +60,7 @@ async def test_the_case_gets_a_topic_and_only_the_offered_mediator_can_answer(
     assert thread is not None
     topic = telegram.topics[GROUP][thread]
     assert topic.name == f"{case_no} 邻里纠纷" and not topic.closed
-    assert await backend.team_thread(case_no) == thread
+    assert await backend.team_topic(case_no) == TeamTopic(thread, card.message_id)
     await telegram.wait_text(MEDIATOR, case_no)  # the personal handoff card as well
     assert "申请人" not in card.text  # no contacts in the group
 
@@ -128,7 +128,8 @@ async def test_a_deleted_topic_is_opened_again(
     telegram.press_label(MEDIATOR, "接受", chat_id=MEDIATOR)  # accepted in the private chat
     notice = await telegram.wait_text(GROUP, "王和事 已接手", timeout=15)
     assert notice.thread_id not in (None, card.thread_id)
-    assert await backend.team_thread(case_no) == notice.thread_id
+    assert not card.buttons  # accepted from the private card: the group card is retired too
+    assert (await backend.team_topic(case_no)).thread_id == notice.thread_id
     assert telegram.topics[GROUP][notice.thread_id].name.startswith(case_no)
 
 
