@@ -18,6 +18,7 @@ from aiogram.methods.base import Response, TelegramType
 
 from bot.handlers import (
     admin,
+    consultation,
     errors,
     intake_form,
     mediator,
@@ -128,6 +129,7 @@ def build_dispatcher(
         intake_form.router,
         participation.router,
         staff.router,
+        consultation.router,
         mediator.router,
         triage.router,
     )

@@ -23,7 +23,7 @@ def main_menu(lang: str) -> ReplyKeyboardMarkup:
         keyboard=[
             [KeyboardButton(text=label["ask"]), KeyboardButton(text=label["mediate"])],
             [KeyboardButton(text=label["mycases"]), KeyboardButton(text=label["suggest"])],
-            [KeyboardButton(text=label["help"]), KeyboardButton(text=t("language.button", lang))],
+            [KeyboardButton(text=label["help"])],
         ],
         resize_keyboard=True,
         input_field_placeholder=t("bot.menu.placeholder", lang),

@@ -15,6 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup
 
 from bot.callbacks import FeedbackCb
+from bot.handlers.consultation import render_notification as consultation_notification
 from bot.handlers.mediator import offer_keyboard
 from bot.handlers.staff import report_keyboard, suggestion_keyboard
 from bot.keyboards import inline
@@ -68,8 +69,9 @@ class TelegramNotifier:
             return
         lang = await self._language(recipient_chat_id, payload)
         payload = await self._with_details(kind, payload, recipient_chat_id)
-        text = notification_text(kind, payload, lang)
-        await self.bot.send_message(recipient_chat_id, text, reply_markup=self._markup(kind, payload, lang))
+        rendered = consultation_notification(kind, payload, lang)
+        text, markup = rendered or (notification_text(kind, payload, lang), self._markup(kind, payload, lang))
+        await self.bot.send_message(recipient_chat_id, text, reply_markup=markup)
         log.info("delivered %s to chat %s", kind, recipient_chat_id)
 
     # ------------------------------------------------------------------ the mediators' group

@@ -103,6 +103,7 @@ async def _set_commands(bot: Bot) -> None:
         ("mediate", "找和事佬调解"),
         ("suggest", "提建议"),
         ("report", "报告隐患"),
+        ("consult", "众人商量：村里的事大家投票"),
         ("privacy", "导出或删除我的信息"),
         ("cases", "调解员：我的待办"),
         ("cancel", "取消当前操作"),

@@ -253,6 +253,60 @@ class ParticipationPort(Protocol):
     async def mark_report(self, chat_id: int, report_id: int, state: str, reply: str) -> None: ...
 
 
+@dataclass(frozen=True)
+class ConsultOption:
+    id: int
+    label: str
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A consultation (众人商量) as one person sees it; ``counts`` only once it has closed."""
+
+    id: int
+    title: str
+    description: str
+    community_name: str
+    per: str  # resident | household
+    state: str  # open | closed
+    closes_local: str  # the deadline in the community's local time, e.g. 2026-11-30 20:00
+    options: tuple[ConsultOption, ...]
+    my_option_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    label: str
+    changed: bool
+    unchanged: bool
+
+
+@dataclass(frozen=True)
+class Turnout:
+    """An open consultation as staff see it: how many have voted so far (never who, nor what)."""
+
+    id: int
+    title: str
+    votes: int
+    eligible: int
+    closes_local: str
+
+
+class ConsultationPort(Protocol):
+    async def open_for(self, chat_id: int) -> list[Ballot]: ...
+    async def vote(self, consultation_id: int, chat_id: int, option_id: int) -> VoteResult: ...
+    async def set_household(self, chat_id: int, label: str) -> str: ...
+    async def opener_communities(self, chat_id: int) -> list[tuple[str, str]]: ...
+    async def turnout_for_staff(self, chat_id: int) -> list[Turnout]: ...
+    async def cancel(self, consultation_id: int, chat_id: int) -> str: ...
+    async def check_title(self, text: str) -> str: ...
+    async def check_options(self, lines: list[str]) -> list[str]: ...
+    async def check_deadline(self, text: str) -> str: ...
+    async def create(
+        self, chat_id: int, community: str, title: str, options: list[str], deadline: str, per: str
+    ) -> Ballot: ...
+
+
 @dataclass
 class Services:
     """Everything one update may use, bound to one database session (committed after the update)."""
@@ -262,6 +316,7 @@ class Services:
     cases: CasePort
     mediators: MediatorPort
     participation: ParticipationPort
+    consultations: ConsultationPort
     # Work to do only once the transaction is committed (clear a form, confirm to the user).
     on_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -390,4 +391,85 @@ class ChatState(Base):
     chat_id: Mapped[int | None] = mapped_column(ChatId, index=True)
     state: Mapped[str | None] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class Consultation(Base):
+    """众人的事情由众人商量: a proposal with 2–6 options that the residents of a community vote on until
+    ``closes_at``; ``result`` is the tally frozen when it closes (what was announced)."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (  # cancelled: withdrawn by staff before the deadline, its votes deleted
+        CheckConstraint("per IN ('resident','household')", name="per"),
+        CheckConstraint("state IN ('open','closed','cancelled')", name="state"),
+        Index("ix_consultations_state_closes_at", "state", "closes_at"),
+    )
+
+    id: Mapped[int] = _id()
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    per: Mapped[str] = mapped_column(String(10), default="resident")
+    state: Mapped[str] = mapped_column(String(10), default="open")
+    opened_by: Mapped[str] = mapped_column(String(40))
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = _created()
+
+    options: Mapped[list[ConsultationOption]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ConsultationOption.position"
+    )
+
+
+class ConsultationOption(Base):
+    __tablename__ = "consultation_options"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "position"),
+        # The target of the votes' composite foreign key: a vote's option belongs to its consultation.
+        UniqueConstraint("id", "consultation_id"),
+    )
+
+    id: Mapped[int] = _id()
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(60))
+
+
+class ConsultationVote(Base):
+    """One counted vote per voter: ``voter_key`` is the resident (``r:<id>``) or their household
+    (``h:<community id>:<house>``). A resident also votes at most once per consultation, whatever
+    household they later say they belong to. Nobody but the voter is ever shown who chose what."""
+
+    __tablename__ = "consultation_votes"
+    __table_args__ = (
+        UniqueConstraint("consultation_id", "voter_key"),
+        UniqueConstraint("consultation_id", "resident_id"),
+        ForeignKeyConstraint(
+            ["option_id", "consultation_id"],
+            ["consultation_options.id", "consultation_options.consultation_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    id: Mapped[int] = _id()
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"))
+    option_id: Mapped[int] = mapped_column(PK)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    voter_key: Mapped[str] = mapped_column(String(120))
+    cast_at: Mapped[datetime] = _created()
+    changed_at: Mapped[datetime] = _created()
+
+
+class ResidentHousehold(Base):
+    """The household a resident says they belong to, entered once: their grid (or village) plus the
+    house number or address they type (normalised), e.g. ``QSC-01`` + ``3组12号``."""
+
+    __tablename__ = "resident_households"
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"))
+    label: Mapped[str] = mapped_column(String(60))
+    household_key: Mapped[str] = mapped_column(String(120), index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

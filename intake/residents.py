@@ -11,6 +11,7 @@ from intake import lifecycle as lc
 from intake.admin import code_of, community_by_code
 from intake.chat_states import ChatStateRepository
 from intake.clock import ClockedService
+from intake.consultations import ConsultationService
 from intake.errors import InvalidInput, NotFound
 from intake.models import (
     Attachment,
@@ -118,6 +119,7 @@ class ResidentService(ClockedService):
             .where(Case.complainant_id == row.id)
         )
         chat_states = ChatStateRepository(self.session)
+        consultations = ConsultationService(self.session, self.settings, self.clock)
         data = {
             "profile": (await self._view(row)).to_dict(),
             "cases": [(await cases.show(no, chat_id)).to_dict() for no in case_nos.all()],
@@ -141,6 +143,7 @@ class ResidentService(ClockedService):
             "feedback": [
                 {"case_no": no, "score": score, "comment": comment} for no, score, comment in feedback
             ],
+            "consultations": await consultations.export_for(row.id),
             "chat_states": [
                 {"key": key, "state": rec.state, "data": rec.data}
                 for key in await chat_states.keys_for_chat(chat_id)
@@ -194,6 +197,7 @@ class ResidentService(ClockedService):
             .where(HazardReport.resident_id == row.id)
             .values(resident_id=None, photo_file_ids=[], latitude=None, longitude=None)
         )
+        await ConsultationService(self.session, self.settings, self.clock).delete_for(row.id)
         await self.session.execute(delete(Notification).where(Notification.recipient_chat_id == chat_id))
         states = await ChatStateRepository(self.session).delete_for_chat(chat_id)
         await self.session.delete(row)

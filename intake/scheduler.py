@@ -1,5 +1,6 @@
-"""Time-driven work: offer timeouts, mediation reminders, overdue escalation, the 司法确认 reminder and
-the 回访 follow-up. Idempotent: running ``tick`` twice at the same moment changes nothing the second time."""
+"""Time-driven work: offer timeouts, mediation reminders, overdue escalation, the 司法确认 reminder,
+the 回访 follow-up and closing consultations past their deadline. Idempotent: running ``tick`` twice
+at the same moment changes nothing the second time."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import lifecycle as lc
+from intake.consultations import run_clock as consultation_clock
 from intake.models import Agreement, Case, Mediator, Offer
 from intake.outbox import enqueue_many
 from intake.routing import PENDING_OFFER, Router
@@ -23,6 +25,8 @@ class TickReport:
     escalated: int = 0
     judicial_reminders: int = 0
     follow_ups: int = 0
+    consultation_reminders: int = 0
+    consultations_closed: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -184,5 +188,8 @@ async def tick(session: AsyncSession, settings: IntakeSettings, now: datetime) -
     await _escalate_overdue(router, report)
     await _remind_judicial(router, settings, report)
     await _start_follow_ups(router, report)
+    report.consultation_reminders, report.consultations_closed = await consultation_clock(
+        session, settings, now
+    )
     await session.flush()
     return report

@@ -8,6 +8,7 @@ from intake.admin import CommunityService, MediatorService
 from intake.cases import CaseService
 from intake.chat_states import ChatStateRepository
 from intake.clock import Clock, ClockedService
+from intake.consultations import ConsultationService
 from intake.invites import InviteService
 from intake.participation import ParticipationService
 from intake.residents import ResidentService
@@ -28,6 +29,7 @@ class Services(ClockedService):
         self.invites = InviteService(session, self.settings, self.clock)
         self.cases = CaseService(session, self.settings, self.clock)
         self.participation = ParticipationService(session, self.settings, self.clock)
+        self.consultations = ConsultationService(session, self.settings, self.clock)
         self.stats = StatsService(session)
         self.chat_states = ChatStateRepository(session)
         self.team_threads = TeamThreads(session)

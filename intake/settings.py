@@ -32,6 +32,8 @@ class IntakeSettings(BaseSettings):
     judicial_reminder_before_days: int = Field(7, ge=0)
     follow_up_after_days: int = Field(14, ge=1)
     offer_timeout_hours: float = Field(24.0, gt=0)
+    # Residents who have not voted are reminded this many hours before a consultation closes (0: never).
+    consultation_reminder_hours: float = Field(24.0, ge=0)
 
     # Outbox delivery.
     outbox_max_attempts: int = Field(8, ge=1)

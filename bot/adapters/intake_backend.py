@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot import services as port
+from bot.adapters.consultations import Consultations
 from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
 from bot.storage import DatabaseStorage
 from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
@@ -433,7 +434,12 @@ class IntakeBackend:
         async with self.sessions() as session:
             svc = IntakeServices(session, self.settings)
             yield port.Services(
-                Residents(svc), Communities(svc), Cases(svc), Mediators(svc), Participation(svc)
+                Residents(svc),
+                Communities(svc),
+                Cases(svc),
+                Mediators(svc),
+                Participation(svc),
+                Consultations(svc),
             )
             await session.commit()
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import answers, cases, kb, runtime
+from bot.cli import answers, cases, consult, kb, runtime
 
 app = typer.Typer(
     name="heshi",
@@ -31,6 +31,7 @@ def version() -> None:
 kb.register(app)
 answers.register(app)
 cases.register(app)
+consult.register(app)
 runtime.register(app)
 
 

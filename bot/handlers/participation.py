@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import FormCb, OfferCb
+from bot.handlers.consultation import entry_button as consultation_entry
 from bot.keyboards import Button, inline, main_menu, menu_labels
 from bot.services import Resident, Services
 from bot.states import ParticipationForm
@@ -26,7 +27,9 @@ def _skip_cancel(lang: str, skip: bool = True) -> InlineKeyboardMarkup:
 @router.message(F.text.in_(menu_labels("suggest")))
 async def suggest(message: Message, state: FSMContext, lang: str) -> None:
     await state.set_state(ParticipationForm.suggestion)
-    await message.answer(t("bot.participation.suggest_prompt", lang), reply_markup=_skip_cancel(lang, False))
+    markup = _skip_cancel(lang, False)
+    markup.inline_keyboard.insert(0, [consultation_entry(lang)])  # 众人商量 lives under 提建议
+    await message.answer(t("bot.participation.suggest_prompt", lang), reply_markup=markup)
 
 
 @router.message(Command("report"))

@@ -1,4 +1,4 @@
-"""/language (and the 🌐 button of the main menu): choose 简体中文 or English.
+"""/language (and the two buttons under 帮助): choose 简体中文 or English.
 
 The choice is stored with the resident; the language middleware uses it for every later message and
 the notifier for every notification. Someone who has not registered yet gets a bare record holding only
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -30,7 +30,6 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 
 @router.message(Command("language"))
-@router.message(F.text.in_({t("language.button", lang) for lang in SUPPORTED_LANGUAGES}))
 async def choose(message: Message, lang: str) -> None:
     await message.answer(t("language.choose", lang), reply_markup=language_keyboard())
 

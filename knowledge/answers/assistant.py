@@ -43,6 +43,7 @@ DANGER_ORDER = (
     "fire",
     "gas",
     "medical",
+    "disaster",
     "abduction",
     "missing",
     "unknown",

@@ -166,6 +166,11 @@ _SPELLINGS = (
     ("安眠要", "安眠药"),
     ("农要", "农药"),
     ("喝农yao", "喝农药"),
+    ("敌敌尾", "敌敌畏"),
+    ("敌敌威", "敌敌畏"),
+    ("滴滴畏", "敌敌畏"),
+    ("敌敌为", "敌敌畏"),
+    ("百草孤", "百草枯"),
     ("不想或了", "不想活了"),
     ("不想火了", "不想活了"),
     ("活不下起", "活不下去"),
@@ -218,6 +223,34 @@ _SPELLINGS = (
     ("掉河里", "掉河里"),
 )
 
+# Danger words typed in pinyin (voice input off, no Chinese keyboard): "zhao huo le", "you ren na qiang".
+# Only words whose pinyin has no common harmless reading (kanren 看人, liuxue 留学, yundao 运到 are left
+# out); a following vowel would make it another syllable (meiqian 没钱 is not meiqi 煤气).
+_PINYIN = (
+    (re.compile(r"zhaohuo"), "着火"),
+    (re.compile(r"jiuhuo"), "救火"),
+    (re.compile(r"meiqi(?![aeinou])"), "煤气"),
+    (re.compile(r"ranqi(?![aeinou])"), "燃气"),
+    (re.compile(r"louqi(?![aeinou])"), "漏气"),
+    (re.compile(r"xielou"), "泄漏"),
+    (re.compile(r"baojing"), "报警"),
+    (re.compile(r"jiujiuwo"), "救救我"),
+    (re.compile(r"qiangjie"), "抢劫"),
+    (re.compile(r"bangjia"), "绑架"),
+    (re.compile(r"gewan"), "割腕"),
+    (re.compile(r"nongyao"), "农药"),
+    (re.compile(r"anmianyao"), "安眠药"),
+    (re.compile(r"nishui"), "溺水"),
+    (re.compile(r"hunmi"), "昏迷"),
+    (re.compile(r"jiabao"), "家暴"),
+    (re.compile(r"buxianghuo"), "不想活"),
+    (re.compile(r"huobuxiaqu"), "活不下去"),
+    (re.compile(r"woxiangsi"), "我想死"),
+)
+# Single syllables only when they stand alone as a latin word ("土qiang", "na qiang"), checked before
+# the spaces go.
+_PINYIN_WORDS = ((re.compile(r"(?<![a-z])qiang(?![a-z])"), "枪"),)
+
 _ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060\ufeff]")
 # Everything that is neither a letter/digit nor a CJK character: removed in the compact form so that
 # "自 杀", "自.杀" and "自-杀" all read "自杀".
@@ -231,11 +264,31 @@ def normalize(text: str) -> str:
     s = s.translate(_TRADITIONAL)
     s = "".join(_EMOJI_WORDS.get(ch, ch) for ch in s)
     s = s.replace("\ufe0f", "")
+    s = _strip_tone_marks(s)
+    for word, chinese in _PINYIN_WORDS:
+        s = word.sub(chinese, s)
     squeezed = re.sub(r"\s+", "", s)
+    for pinyin, chinese in _PINYIN:
+        squeezed = pinyin.sub(chinese, squeezed)
     for wrong, right in _SPELLINGS:
         if wrong.lower() in squeezed:
             squeezed = squeezed.replace(wrong.lower(), right)
     return squeezed
+
+
+def _strip_tone_marks(text: str) -> str:
+    """ "zì shā" → "zi sha": pinyin typed with tone marks reads like plain pinyin."""
+    if text.isascii():
+        return text
+    return "".join(_base_letter(ch) if _is_accented_latin(ch) else ch for ch in text)
+
+
+def _is_accented_latin(ch: str) -> bool:
+    return "\u00c0" <= ch <= "\u024f" or "\u1e00" <= ch <= "\u1eff"
+
+
+def _base_letter(ch: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
 
 
 def compact(text: str) -> str:

@@ -53,6 +53,14 @@ def test_every_urgent_pattern_is_caught_in_every_form(
         "老公喝多了又打我，孩子在哭，我躲在厕所里",
         "我妈说不想拖累我们，把农药藏在床底下，刚才喝了",
         "他天天跟我吵，今天说要弄死我全家，我该怎么办，是不是应该找村里调解",
+        "ZHAOHUO LE!!",
+        "老头子喝了大半瓶滴滴畏",
+        "他拎着一桶汽油过来了",
+        "孩子被狗咬住不放",
+        "讨债的说今晚带人来收拾我们",
+        "我爸突然说不出话了，半边脸麻了",
+        "火刚灭了又烧起来了",
+        "去年他打过我，现在他又拿着刀站在门口",
     ],
 )
 def test_misspelt_and_mixed_urgent_messages(text: str, rules_classifier: Classifier) -> None:
@@ -76,6 +84,14 @@ def test_misspelt_and_mixed_urgent_messages(text: str, rules_classifier: Classif
         "砍价砍了半天",
         "攒钱给我妈买药",
         "他站在门口一动不动地看着我",
+        "梦见有人拿刀追我，吓醒了",
+        "新闻里说外地有人跳河，真可怜",
+        "怕仓库再起火，建议多放几个灭火器",
+        "这个小程序老是打不开，急死人",
+        "隔壁杀猪，晚上去吃杀猪饭",
+        "上个月有人在楼道里喝了农药，还好救回来了",
+        "烟花把草垛点着了，火早就灭了，想问问谁赔",
+        "万一有人晕倒了，村里有没有急救箱",
     ],
 )
 def test_harmless_idioms_are_not_urgent(text: str) -> None:

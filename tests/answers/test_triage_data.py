@@ -22,7 +22,12 @@ from knowledge.triage import rules as triage_rules
 ROOT = Path(__file__).resolve().parents[2]
 TRAINING = ROOT / "knowledge" / "data" / "intent_examples.jsonl"
 DEV = ROOT / "benchmarks" / "data" / "intent_dev.jsonl"
+DEV2 = ROOT / "benchmarks" / "data" / "intent_dev2.jsonl"
+DEV3 = ROOT / "benchmarks" / "data" / "intent_dev3.jsonl"
+DEV4 = ROOT / "benchmarks" / "data" / "intent_dev4.jsonl"
+DEV5 = ROOT / "benchmarks" / "data" / "intent_dev5.jsonl"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "data" / "out_of_scope.jsonl"
+OUT_OF_SCOPE2 = ROOT / "benchmarks" / "data" / "out_of_scope2.jsonl"
 IN_SCOPE_EXTRA = ROOT / "benchmarks" / "data" / "in_scope_extra.jsonl"
 
 INTENTS = set(triage_rules.INTENTS)
@@ -84,9 +89,9 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return len(left & right) / len(left | right)
 
 
-ALL_FILES = [TRAINING, DEV, OUT_OF_SCOPE, IN_SCOPE_EXTRA]
-INTENT_FILES = [TRAINING, DEV]
-EVALUATION_FILES = [DEV, OUT_OF_SCOPE, IN_SCOPE_EXTRA]
+ALL_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
+INTENT_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5]
+EVALUATION_FILES = [DEV, DEV2, DEV3, DEV4, DEV5, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)

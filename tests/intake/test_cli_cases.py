@@ -94,6 +94,8 @@ def test_the_case_commands_end_to_end(tmp_path: Path) -> None:
         "escalated": 0,
         "judicial_reminders": 0,
         "follow_ups": 0,
+        "consultation_reminders": 0,
+        "consultations_closed": 0,
     }
     out = tmp_path / "cases.csv"
     assert "wrote 2 cases" in _ok("cases", "export", "--csv", str(out))

@@ -1,7 +1,7 @@
 """Cases get their team-chat thread; single-use mediator invitations
 
 Revision ID: b7e4f1a2c9d3
-Revises: 0001
+Revises: 0002_consultations
 Create Date: 2026-11-23 14:13:47.117061
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b7e4f1a2c9d3'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002_consultations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,110 @@
+"""Property tests for urgent detection: what must not change the verdict.
+
+An urgent message stays urgent inside a long unrelated message, with spaces, zero-width characters
+or decorative emoji typed between its characters, and in pinyin with or without spaces and tone
+marks; harmless idioms with alarming words stay non-urgent whatever ordinary text surrounds them.
+Rules only (``find_urgent``), no model.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge.triage import URGENT_PATTERNS, find_urgent
+
+EXAMPLES = [example for pattern in URGENT_PATTERNS for example in pattern.examples if not example.isascii()]
+
+# Everyday sentences with no alarming word, as residents write around the point of a message.
+FILLER = [
+    "物业费的事情到现在还没人给个说法",
+    "村里那条路修了半年还没修好",
+    "我今天早上去镇上买了点菜",
+    "孙子下个月要考试了",
+    "上次说的低保材料我已经交了",
+    "阿拉屋里厢的橘子今年结得蛮多",
+    "你们工作也辛苦",
+    "我也不晓得跟谁讲",
+    "社区的张书记人挺好的",
+    "我们家的茶叶今年价钱还可以",
+]
+# Decoration that carries no meaning for triage (the meaningful emoji such as 🔥 and 🔪 are mapped).
+DECORATION = [" ", "  ", "\u200b", "😊", "🌸", "✨", "👀", "~", "…"]
+
+HARMLESS = [
+    "笑死了",
+    "气死我了",
+    "累死了",
+    "饿死了",
+    "急死人",
+    "今天去吃火锅",
+    "过年杀猪请客",
+    "要去法院打官司",
+    "死者的遗产怎么分",
+    "消防通道被占了",
+    "打死我也不信",
+    "想死你了",
+    "这个视频火了",
+    "砍价砍了半天",
+    "杀虫剂放哪了",
+    "梦见家里着火了",
+    "电视剧里女主跳楼了",
+    "担心仓库会着火",
+    "跟他家大人说了还翻白眼",
+    "紧急呼叫按钮按了没反应",
+    "他开车撞死了我家的羊",
+    "这价格真是要了我的命",
+]
+
+filler_text = st.lists(st.sampled_from(FILLER), min_size=1, max_size=6).map("，".join)
+
+
+def _interleave(text: str, fillers: list[str]) -> str:
+    return "".join(ch + fillers[i % len(fillers)] if i < len(text) - 1 else ch for i, ch in enumerate(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(example=st.sampled_from(EXAMPLES), before=filler_text, after=filler_text)
+def test_urgent_stays_urgent_inside_long_unrelated_text(example: str, before: str, after: str) -> None:
+    assert find_urgent(f"{before}。{example}，{after}。"), example
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    example=st.sampled_from(EXAMPLES),
+    decoration=st.lists(st.sampled_from(DECORATION), min_size=1, max_size=5),
+)
+def test_urgent_stays_urgent_with_spaces_and_emoji_between_characters(
+    example: str, decoration: list[str]
+) -> None:
+    assert find_urgent(_interleave(example, decoration)), example
+
+
+@settings(max_examples=200, deadline=None)
+@given(idiom=st.sampled_from(HARMLESS), before=filler_text, after=filler_text)
+def test_harmless_idioms_stay_non_urgent_in_any_ordinary_context(idiom: str, before: str, after: str) -> None:
+    assert not find_urgent(f"{before}，{idiom}，{after}"), idiom
+
+
+PINYIN = ["zhao huo le", "wo bu xiang huo le", "zì shā", "mei qi xie lou le", "jiu ming", "bang jia"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.sampled_from(PINYIN),
+    upper=st.booleans(),
+    squeeze=st.booleans(),
+    before=filler_text,
+)
+def test_pinyin_danger_words_are_read_with_any_spacing_and_case(
+    text: str, upper: bool, squeeze: bool, before: str
+) -> None:
+    typed = text.replace(" ", "") if squeeze else text
+    typed = typed.upper() if upper else typed
+    assert find_urgent(f"{before} {typed}"), typed
+
+
+def test_single_syllable_pinyin_counts_only_as_a_word_of_its_own() -> None:
+    assert find_urgent("you ren na qiang") and find_urgent("他手里有把土qiang")
+    assert not find_urgent("wo mei qian le")  # 没钱, not 煤气
+    assert not find_urgent("ta qiangdiao le hen duo ci")  # 强调: qiang inside a longer word
