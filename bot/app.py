@@ -6,7 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from aiogram import Bot, Dispatcher, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
@@ -26,7 +26,9 @@ from bot.handlers import (
     mycases,
     participation,
     privacy,
+    staff,
     start,
+    switch_language,
     triage,
 )
 from bot.middlewares import (
@@ -108,6 +110,9 @@ def build_dispatcher(
     serial = SerialPerUserMiddleware()
     services = ServicesMiddleware(backend, committed)  # one instance: its slots are shared by all updates
     language = LanguageMiddleware(settings.default_language)
+    # Conversations are private. In the mediators' group the bot only posts cards and takes their
+    # buttons; whatever members write there is not for the bot.
+    dp.message.filter(F.chat.type == "private")
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(throttling)
         observer.outer_middleware(serial)
@@ -120,10 +125,12 @@ def build_dispatcher(
         start.router,
         admin.router,
         menu.router,
+        switch_language.router,
         privacy.router,
         mycases.router,
         intake_form.router,
         participation.router,
+        staff.router,
         consultation.router,
         mediator.router,
         triage.router,

@@ -40,3 +40,12 @@ class PrivacyCb(CallbackData, prefix="p"):
 class AdminCb(CallbackData, prefix="a"):
     action: str  # stats, invite, community, upload
     value: str = ""
+
+
+class LanguageCb(CallbackData, prefix="lg"):
+    code: str  # zh, en
+
+
+class StaffCb(CallbackData, prefix="st"):
+    action: str  # in_progress, fixed (a hazard report), reply (a suggestion)
+    item: int

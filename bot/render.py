@@ -75,8 +75,8 @@ class _Blank(dict[str, Any]):
 _DATE_FIELDS = ("due_at", "deadline", "expires_at", "due")
 
 
-def notification_text(kind: str, payload: dict[str, Any], lang: str) -> str:
-    key = f"bot.notify.{kind}"
+def notification_text(kind: str, payload: dict[str, Any], lang: str, namespace: str = "bot.notify") -> str:
+    key = f"{namespace}.{kind}"
     if not catalog().has(key):
         return t("bot.notify.generic", lang, kind=kind) + f" {payload.get('case_no', '')}".rstrip()
     params = _Blank({k: ("" if v is None else v) for k, v in payload.items()})

@@ -1,8 +1,8 @@
 """Replies wait for the commit: what a handler says goes out only once its transaction is committed.
 
 A handler answers with the ordinary aiogram calls (``message.answer``, ``query.answer``,
-``edit_reply_markup``). While its update is handled, the calls that show something to a user are
-queued by ``DeferredReplies`` (a request middleware on the Bot session) and sent in order once the
+``edit_reply_markup``). While its update is handled, the calls that show something in the update's own
+chat are queued by ``DeferredReplies`` (a request middleware on the Bot session) and sent in order once the
 unit of work has committed (``ReplyQueue.send``); when the handler or the commit fails they are dropped
 and the user gets the apology instead. So nothing claims success for work that was not saved, and no
 database transaction is held open while Telegram answers (~0.1–0.3 s a call on the real network).
@@ -83,9 +83,19 @@ class _Call:
 
 @dataclass
 class ReplyQueue:
-    """The replies of one update, in the order the handler made them."""
+    """The replies of one update to its own chat, in the order the handler made them."""
 
+    chat_id: int | None = None  # the chat the update came from
     calls: list[_Call] = field(default_factory=list)
+
+    def holds(self, method: TelegramMethod[Any]) -> bool:
+        """A reply in the update's own chat (or a button answer) waits; a message to someone else goes
+        at once, because the handler may need to know whether it arrived (a mediator who never opened
+        a private chat with the bot). Notices that must follow a commit go through the outbox."""
+        if not isinstance(method, DEFERRED):
+            return False
+        target = getattr(method, "chat_id", None)
+        return target is None or target == self.chat_id
 
     @contextmanager
     def collecting(self) -> Iterator[ReplyQueue]:
@@ -149,7 +159,7 @@ class DeferredReplies(BaseRequestMiddleware):
             task.add_done_callback(self._background.discard)
             return True
         queue = _current.get()
-        if queue is None or not isinstance(method, DEFERRED):
+        if queue is None or not queue.holds(method):
             return await make_request(bot, method)
         queue.calls.append(_Call(make_request, bot, method))
         return PENDING

@@ -122,7 +122,7 @@ async def run_polling(settings: BotSettings, seed: bool = False) -> None:
     scheduler = asyncio.create_task(
         run_forever(
             backend,
-            TelegramNotifier(bot, settings, getattr(backend, "case_details", None)),
+            TelegramNotifier(bot, settings, backend),
             settings.scheduler_interval,
             committed,
         )
@@ -153,7 +153,7 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
         app, path=settings.webhook_path
     )
     setup_application(app, dp, bot=bot)
-    notifier = TelegramNotifier(bot, settings, getattr(backend, "case_details", None))
+    notifier = TelegramNotifier(bot, settings, backend)
 
     async def on_startup(_: web.Application) -> None:
         if settings.webhook_url:

@@ -129,6 +129,22 @@ class CaseView:
 
 
 @dataclass(frozen=True)
+class TeamTopic:
+    """A case's forum topic in the mediators' group and its offer card that still has buttons."""
+
+    thread_id: int | None = None
+    card_message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """A single-use mediator invitation: the token goes into a /start deep link."""
+
+    token: str
+    valid_hours: int
+
+
+@dataclass(frozen=True)
 class OpenedCase:
     case_no: str
     offered_to: int | None
@@ -179,6 +195,7 @@ class CasePort(Protocol):
     async def for_resident(self, chat_id: int) -> list[CaseView]: ...
     async def for_mediator(self, chat_id: int) -> list[CaseView]: ...
     async def view_as_mediator(self, case_no: str, chat_id: int) -> CaseView: ...
+    async def is_offered_to(self, case_no: str, chat_id: int) -> bool: ...
     async def accept(self, case_no: str, chat_id: int) -> CaseView: ...
     async def decline(self, case_no: str, chat_id: int, reason: str) -> None: ...
     async def progress(self, case_no: str, chat_id: int, action: str, note: str | None) -> CaseView: ...
@@ -189,8 +206,32 @@ class CasePort(Protocol):
 class MediatorPort(Protocol):
     async def is_mediator(self, chat_id: int) -> bool: ...
     async def add(self, chat_id: int, name: str, community: str, specialties: list[str]) -> None: ...
-    async def create_invite(self, community: str, created_by: int) -> str: ...
-    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str | None: ...
+    async def create_invite(self, community: str, created_by: int) -> Invitation: ...
+    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str:
+        """The community's name; ``ServiceError`` (``invite.*``) when the invitation cannot be used."""
+        ...
+
+
+@dataclass(frozen=True)
+class SuggestionItem:
+    id: int
+    label: str  # S00012, as the resident was told
+    community: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReportItem:
+    id: int
+    label: str  # R00012
+    community: str
+    grid: str | None
+    text: str
+    place: str  # the words given, else the coordinates, else ""
+    state: str  # open, in_progress
+    photos: int
+    created_at: datetime
 
 
 class ParticipationPort(Protocol):
@@ -203,6 +244,13 @@ class ParticipationPort(Protocol):
         photo: str | None,
         location: tuple[float, float] | None,
     ) -> str: ...
+
+    # Staff of a community (coordinators): what waits for them, checked by the case service.
+    async def is_staff(self, chat_id: int) -> bool: ...
+    async def open_suggestions(self, chat_id: int) -> list[SuggestionItem]: ...
+    async def open_reports(self, chat_id: int) -> list[ReportItem]: ...
+    async def reply_suggestion(self, chat_id: int, suggestion_id: int, text: str) -> None: ...
+    async def mark_report(self, chat_id: int, report_id: int, state: str, reply: str) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -305,3 +353,9 @@ class Backend(Protocol):
     async def tick(self, now: datetime) -> int: ...
     async def ingest_document(self, path: Path, community: str | None) -> int: ...
     async def close(self) -> None: ...
+
+    # What outbox delivery needs to know beyond a notification's payload.
+    async def case_details(self, case_no: str, viewer_chat_id: int) -> dict[str, Any]: ...
+    async def team_topic(self, case_no: str) -> TeamTopic: ...
+    async def save_team_topic(self, case_no: str, topic: TeamTopic) -> None: ...
+    async def language_of(self, chat_id: int) -> str | None: ...

@@ -46,3 +46,7 @@ class ParticipationForm(StatesGroup):
 class AdminForm(StatesGroup):
     community = State()
     upload = State()
+
+
+class StaffForm(StatesGroup):
+    suggestion_reply = State()

@@ -84,7 +84,7 @@ class TerminalChat:
         )
         self.bot = create_bot(settings)
         self.dp = build_dispatcher(settings, self.backend)
-        self.notifier = TelegramNotifier(self.bot, settings, getattr(self.backend, "case_details", None))
+        self.notifier = TelegramNotifier(self.bot, settings, self.backend)
         for chat_id in self.open_chats:
             waiting = self.mailbox.take(chat_id)
             for message in waiting:

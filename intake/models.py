@@ -158,6 +158,10 @@ class Case(Base):
     coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     linked_to_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     referral: Mapped[str] = mapped_column(String(200), default="")
+    # The case's thread in the mediators' team chat (a Telegram forum topic), once one is opened, and
+    # the offer card there whose buttons are still live.
+    team_thread_id: Mapped[int | None] = mapped_column(ChatId)
+    team_card_message_id: Mapped[int | None] = mapped_column(ChatId)
     opened_at: Mapped[datetime] = _created()
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -358,6 +362,24 @@ class HazardReport(Base):
     public_reply: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class MediatorInvite(Base):
+    """A single-use, expiring invitation that registers whoever opens it as a mediator.
+
+    Only a hash of the token is stored: a database dump does not hand out working invitations.
+    """
+
+    __tablename__ = "mediator_invites"
+
+    id: Mapped[int] = _id()
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id", ondelete="CASCADE"), index=True)
+    created_by_chat_id: Mapped[int] = mapped_column(ChatId)
+    created_at: Mapped[datetime] = _created()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    used_by_chat_id: Mapped[int | None] = mapped_column(ChatId)
 
 
 class ChatState(Base):

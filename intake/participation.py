@@ -255,6 +255,36 @@ class ParticipationService(ClockedService):
         rows = await self.session.scalars(query.order_by(HazardReport.id.desc()).limit(limit))
         return [await self._report_view(r) for r in rows.all()]
 
+    # -- what a staff member has to deal with ----------------------------------------------------
+
+    async def _staff_scope(self, staff_chat_id: int) -> set[int]:
+        scope = await CommunityService(self.session).staff_community_ids(staff_chat_id)
+        if not scope:
+            raise AccessDenied("see the suggestions and reports of a community")
+        return scope
+
+    async def suggestions_for_staff(self, staff_chat_id: int, limit: int = 20) -> list[SuggestionView]:
+        """Open suggestions in the communities this staff member works for (and below), oldest first."""
+        scope = await self._staff_scope(staff_chat_id)
+        rows = await self.session.scalars(
+            select(Suggestion)
+            .where(Suggestion.community_id.in_(scope), Suggestion.state == "open")
+            .order_by(Suggestion.id)
+            .limit(limit)
+        )
+        return [await self._suggestion_view(r) for r in rows.all()]
+
+    async def reports_for_staff(self, staff_chat_id: int, limit: int = 20) -> list[ReportView]:
+        """Hazard reports not yet fixed in this staff member's communities (and below), oldest first."""
+        scope = await self._staff_scope(staff_chat_id)
+        rows = await self.session.scalars(
+            select(HazardReport)
+            .where(HazardReport.community_id.in_(scope), HazardReport.state != "fixed")
+            .order_by(HazardReport.id)
+            .limit(limit)
+        )
+        return [await self._report_view(r) for r in rows.all()]
+
     async def my_items(self, chat_id: int) -> dict[str, list[SuggestionView] | list[ReportView]]:
         resident = await self._resident(chat_id)
         suggestions = await self.session.scalars(

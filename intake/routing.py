@@ -11,13 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from intake.admin import LEVELS, ancestors, mediator_loads
 from intake.db import utcnow
 from intake.errors import InvalidTransition
-from intake.lifecycle import ACCEPTED, ESCALATED, LADDER, TOP_LEVEL, can_move
+from intake.lifecycle import ACCEPTED, ESCALATED, LADDER, TERMINAL_STATES, TOP_LEVEL, can_move
 from intake.models import Case, CaseEvent, Community, Mediator, MediatorArea, Offer, Recusal, Resident, Staff
 from intake.outbox import enqueue
 from intake.settings import IntakeSettings
 from intake.views import MediatorView
 
 PENDING_OFFER = ("offered", "delivered")
+# Notices about a case that are also copied to the mediators' team chat, under these kinds.
+TEAM_KINDS = {
+    "case_offered": "team_offered",
+    "case_assigned": "team_assigned",
+    "case_state_changed": "team_progress",
+    "case_escalated": "team_escalated",
+}
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -65,15 +72,20 @@ class Router:
         source = case.state
         case.state = target
         case.updated_at = utcnow()
+        if target in TERMINAL_STATES:  # closed, withdrawn, rejected, duplicate: the team's topic ends
+            await self._to_team(
+                "team_closed", case, f"end{case.id}", {"case_no": case.case_no, "state": target}
+            )
         return await self.event(case, actor, action, note, source, target)
 
     async def notify(
         self, chat_id: int | None, kind: str, case: Case | None, dedup: str, **payload: object
     ) -> None:
-        if chat_id is None:
-            return
         body: dict[str, object] = {"case_no": case.case_no} if case is not None else {}
         body.update(payload)
+        await self._copy_to_team(chat_id, kind, case, dedup, body)
+        if chat_id is None:
+            return
         offer_id = payload.get("offer_id")
         await enqueue(
             self.session,
@@ -84,6 +96,34 @@ class Router:
             now=self.now,
             case_id=case.id if case else None,
             offer_id=offer_id if isinstance(offer_id, int) else None,
+        )
+
+    async def _copy_to_team(
+        self, chat_id: int | None, kind: str, case: Case | None, dedup: str, body: dict[str, object]
+    ) -> None:
+        """One copy per event however many people were told (no recipient in the dedup key), and no
+        offer id: the team's copy neither delivers the offer nor fails it."""
+        team_kind = TEAM_KINDS.get(kind)
+        if team_kind is None or case is None or chat_id == self.settings.mediators_chat_id:
+            return
+        if kind == "case_state_changed" and body.get("state") in TERMINAL_STATES:
+            return  # the move itself sent team_closed
+        copy = {k: v for k, v in body.items() if k != "offer_id"}
+        copy["recipient_chat_id"] = chat_id
+        await self._to_team(team_kind, case, dedup, copy)
+
+    async def _to_team(self, team_kind: str, case: Case, dedup: str, payload: dict[str, object]) -> None:
+        team = self.settings.mediators_chat_id
+        if team is None:
+            return
+        await enqueue(
+            self.session,
+            recipient_chat_id=team,
+            kind=team_kind,
+            payload=payload,
+            dedup_key=f"{team_kind}:{dedup}:{team}",
+            now=self.now,
+            case_id=case.id,
         )
 
     # -- who is responsible ------------------------------------------------------------------------
@@ -216,6 +256,7 @@ class Router:
             level=case.level,
             expires_at=offer.expires_at,
             offer_id=offer.id,
+            mediator_name=mediator.name,
         )
         return offer
 

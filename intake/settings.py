@@ -42,8 +42,15 @@ class IntakeSettings(BaseSettings):
     outbox_send_timeout_seconds: float = Field(20.0, gt=0)
     outbox_batch_size: int = Field(100, ge=1)
 
+    # A mediator invitation link works once, within this many hours.
+    invite_ttl_hours: float = Field(72.0, gt=0)
+
     # Duty staff: chat ids told about urgent cases and about anything nobody else can own.
     duty_staff_chat_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # The mediators' team chat (a group): offers, assignments, progress and closing of every case are
+    # copied there as ``team_*`` notifications. Same variable as the bot's setting.
+    mediators_chat_id: int | None = None
 
     @field_validator("duty_staff_chat_ids", mode="before")
     @classmethod

@@ -12,9 +12,6 @@ other outright).
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -31,6 +28,7 @@ from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
 from intake.chat_states import ChatStateRepository
 from intake.db import make_engine, make_read_engine, make_sessionmaker, upgrade
 from intake.errors import IntakeError
+from intake.invites import AlreadyMediator, InviteExpired, InviteUnknown, InviteUsed
 from intake.lifecycle import OPEN_STATES
 from intake.outbox import any_due, deliver_due
 from intake.scheduler import tick
@@ -124,16 +122,18 @@ class Residents(_Calls):
 
     async def set_language(self, chat_id: int, language: str) -> None:
         view = await self.svc.residents.get(chat_id)
-        if view is not None:
-            await self.call(
-                self.svc.residents.register(
-                    chat_id,
-                    view.display_name,
-                    language=language,
-                    community_code=view.community,
-                    grid_code=view.grid,
-                )
+        if view is None:  # not registered yet: a bare record holding only the language
+            await self.call(self.svc.residents.register(chat_id, "", language=language))
+            return
+        await self.call(
+            self.svc.residents.register(
+                chat_id,
+                view.display_name,
+                language=language,
+                community_code=view.community,
+                grid_code=view.grid,
             )
+        )
 
     async def export(self, chat_id: int) -> dict[str, Any]:
         return dict(await self.call(self.svc.residents.export_data(chat_id)))
@@ -211,6 +211,13 @@ class Cases(_Calls):
             raise port.AccessDenied()
         return view
 
+    async def is_offered_to(self, case_no: str, chat_id: int) -> bool:
+        """Whether the case waits for this person's answer (an open offer to them), per the database."""
+        if not await self.svc.mediators.is_mediator(chat_id):
+            return False
+        offers = await self.call(self.svc.cases.pending_offers(chat_id))
+        return any(summary.case_no == case_no for summary in offers)
+
     async def accept(self, case_no: str, chat_id: int) -> port.CaseView:
         current = await self.call(self.svc.cases.show(case_no, chat_id))
         if current.mediator_chat_id == chat_id:  # the same button pressed twice
@@ -275,12 +282,10 @@ class Cases(_Calls):
 
 
 class Mediators(_Calls):
-    """Invitations are signed tokens (HMAC with the bot token): no table needed; opening one twice
-    registers the same mediator twice, which is harmless."""
+    """Invitations are single use and expire (``intake.invites``): stored server side as a hash."""
 
-    def __init__(self, svc: IntakeServices, secret: bytes) -> None:
+    def __init__(self, svc: IntakeServices) -> None:
         self.svc = svc
-        self.secret = secret
 
     async def is_mediator(self, chat_id: int) -> bool:
         return bool(await self.svc.mediators.is_mediator(chat_id))
@@ -290,20 +295,18 @@ class Mediators(_Calls):
             self.svc.mediators.add(chat_id, name, communities=[community], specialties=specialties)
         )
 
-    def _sign(self, body: str) -> str:
-        return hmac.new(self.secret, body.encode(), hashlib.sha256).hexdigest()[:12]
+    async def create_invite(self, community: str, created_by: int) -> port.Invitation:
+        invite = await self.call(self.svc.invites.create(community, created_by))
+        hours = (invite.expires_at - self.svc.clock.now()).total_seconds() / 3600
+        return port.Invitation(invite.token, max(1, round(hours)))
 
-    async def create_invite(self, community: str, created_by: int) -> str:
-        body = f"{community}_{secrets.token_hex(4)}"
-        return f"{body}_{self._sign(body)}"
-
-    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str | None:
-        body, _, signature = token.rpartition("_")
-        if not body or not hmac.compare_digest(signature, self._sign(body)):
-            return None
-        community = body.rpartition("_")[0]
-        await self.add(chat_id, name, community, [])
-        return community
+    async def redeem_invite(self, token: str, chat_id: int, name: str) -> str:
+        try:
+            return await self.svc.invites.redeem(token, chat_id, name)
+        except (InviteUnknown, InviteUsed, InviteExpired, AlreadyMediator) as error:
+            raise ServiceError(f"invite.{error.code}") from error
+        except IntakeError as error:
+            raise _error(error) from error
 
 
 class Participation(_Calls):
@@ -335,6 +338,41 @@ class Participation(_Calls):
             )
         )
         return f"R{view.id:05d}"
+
+    async def is_staff(self, chat_id: int) -> bool:
+        return bool(await self.svc.communities.staff_community_ids(chat_id))
+
+    async def open_suggestions(self, chat_id: int) -> list[port.SuggestionItem]:
+        views = await self.call(self.svc.participation.suggestions_for_staff(chat_id))
+        return [port.SuggestionItem(v.id, f"S{v.id:05d}", v.community, v.text, v.created_at) for v in views]
+
+    async def open_reports(self, chat_id: int) -> list[port.ReportItem]:
+        views = await self.call(self.svc.participation.reports_for_staff(chat_id))
+        return [
+            port.ReportItem(
+                v.id,
+                f"R{v.id:05d}",
+                v.community,
+                v.grid,
+                v.text,
+                v.location_text
+                or (
+                    f"{v.latitude:.5f},{v.longitude:.5f}"
+                    if v.latitude is not None and v.longitude is not None
+                    else ""
+                ),
+                v.state,
+                len(v.photo_file_ids),
+                v.created_at,
+            )
+            for v in views
+        ]
+
+    async def reply_suggestion(self, chat_id: int, suggestion_id: int, text: str) -> None:
+        await self.call(self.svc.participation.reply_suggestion(suggestion_id, chat_id, text))
+
+    async def mark_report(self, chat_id: int, report_id: int, state: str, reply: str) -> None:
+        await self.call(self.svc.participation.update_report(report_id, chat_id, state, reply))
 
 
 class _ChatStates:
@@ -384,7 +422,7 @@ class IntakeBackend:
         self.states_engine = states_engine
         self.states_read_engine = states_read_engine or states_engine
         self.assistant = assistant
-        self.secret = secret
+        self.secret = secret  # no longer used by invitations (stored server side); kept for callers
 
     @classmethod
     async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:
@@ -419,7 +457,7 @@ class IntakeBackend:
             Residents(svc),
             Communities(svc),
             Cases(svc),
-            Mediators(svc, self.secret),
+            Mediators(svc),
             Participation(svc),
             Consultations(svc),
         )
@@ -464,6 +502,25 @@ class IntakeBackend:
             "place": view.address or "—",
             "created_at": view.opened_at.isoformat(),
         }
+
+    async def team_topic(self, case_no: str) -> port.TeamTopic:
+        """The case's topic in the mediators' group (and its live offer card), if one was opened."""
+        async with self.sessions() as session:
+            found = await IntakeServices(session, self.settings).team_threads.get(case_no)
+        return port.TeamTopic(found.thread_id, found.card_message_id)
+
+    async def save_team_topic(self, case_no: str, topic: port.TeamTopic) -> None:
+        """Stored at once, in its own transaction: the topic and the card exist on Telegram from now on."""
+        async with self.sessions() as session:
+            threads = IntakeServices(session, self.settings).team_threads
+            await threads.set(case_no, topic.thread_id, topic.card_message_id)
+            await session.commit()
+
+    async def language_of(self, chat_id: int) -> str | None:
+        """The language a resident chose (notifications follow it), None for anyone else."""
+        async with self.sessions() as session:
+            view = await IntakeServices(session, self.settings).residents.get(chat_id)
+        return view.language if view is not None else None
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
         from bot.adapters.answers import ingest_sources

@@ -111,10 +111,15 @@ async def invite(
             t("bot.admin.choose_community", lang), reply_markup=inline(in_rows(buttons, 2))
         )
         return
-    token = await services.mediators.create_invite(callback_data.value, query.from_user.id)
+    invite = await services.mediators.create_invite(callback_data.value, query.from_user.id)
     me = await bot.me()
-    link = f"https://t.me/{me.username}?start=med_{token}"
-    await query.message.answer(t("bot.admin.invite_link", lang, link=link))
+    link = f"https://t.me/{me.username}?start=med_{invite.token}"
+    text = (
+        t("bot.admin.invite_link", lang, link=link)
+        + "\n"
+        + t("invite.single_use", lang, hours=invite.valid_hours)
+    )
+    await query.message.answer(text)
 
 
 async def _ask_for(

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import CaseCb, ReasonCb
@@ -69,38 +71,91 @@ async def _refuse(query: CallbackQuery, error: ServiceError, lang: str) -> None:
     await query.answer(t(error.key, lang, **error.params), show_alert=True)
 
 
+def _in_group(query: CallbackQuery) -> bool:
+    """A press on a card in the mediators' group (its forum topic), not in a private chat."""
+    return isinstance(query.message, Message) and query.message.chat.type != "private"
+
+
+async def _offer_refusal(query: CallbackQuery, services: Services, case_no: str) -> ServiceError | None:
+    """Why this person may not answer the offer, per the database; None when it waits for them."""
+    chat_id = query.from_user.id
+    if await services.cases.is_offered_to(case_no, chat_id):
+        return None
+    if any(c.case_no == case_no for c in await services.cases.for_mediator(chat_id)):
+        return ServiceError("bot.errors.already_yours")
+    # In the group anyone can press; in a private chat only a forged or stale button gets here.
+    return ServiceError("team.not_offered" if _in_group(query) else "bot.errors.intake.already_taken")
+
+
+async def _send_private(bot: Bot, chat_id: int, *messages: tuple[str, InlineKeyboardMarkup | None]) -> bool:
+    """Send to someone's private chat; False when Telegram refuses (they never opened one with the bot)."""
+    try:
+        for text, markup in messages:
+            await bot.send_message(chat_id, text, reply_markup=markup)
+    except (TelegramForbiddenError, TelegramBadRequest) as error:
+        log.info("could not reach chat %s privately: %s", chat_id, error.message)
+        return False
+    return True
+
+
 @router.callback_query(CaseCb.filter(F.action == "accept"))
-async def accept(query: CallbackQuery, callback_data: CaseCb, services: Services, lang: str) -> None:
+async def accept(
+    query: CallbackQuery, callback_data: CaseCb, services: Services, lang: str, bot: Bot
+) -> None:
+    if _in_group(query):  # anyone in the group can press: check before the case service says why not
+        refusal = await _offer_refusal(query, services, callback_data.case_no)
+        if refusal is not None:
+            await _refuse(query, refusal, lang)
+            return
     try:
         case = await services.cases.accept(callback_data.case_no, query.from_user.id)
     except ServiceError as error:
         await _refuse(query, error, lang)
         return
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
-        await query.message.answer(t("bot.mediator.accepted", lang, case_no=case.case_no))
-        await query.message.answer(case_card(case, lang), reply_markup=work_keyboard(case.case_no, lang))
+    if not isinstance(query.message, Message):
+        await query.answer()
+        return
+    await query.message.edit_reply_markup(reply_markup=None)
+    accepted = t("bot.mediator.accepted", lang, case_no=case.case_no)
+    card = case_card(case, lang), work_keyboard(case.case_no, lang)
+    if not _in_group(query):
+        await query.answer()
+        await query.message.answer(accepted)
+        await query.message.answer(card[0], reply_markup=card[1])
+        return
+    # The contacts and the work buttons go to the mediator's private chat, never to the group;
+    # the topic learns of the acceptance from the outbox (team_assigned).
+    reached = await _send_private(bot, query.from_user.id, (accepted, None), card)
+    await query.answer(t("team.accepted" if reached else "team.open_private", lang), show_alert=not reached)
 
 
 @router.callback_query(CaseCb.filter(F.action == "decline"))
 async def decline(
-    query: CallbackQuery, callback_data: CaseCb, services: Services, state: FSMContext, lang: str
+    query: CallbackQuery, callback_data: CaseCb, services: Services, state: FSMContext, lang: str, bot: Bot
 ) -> None:
     # Validate now (a forged button must not even open the reason prompt); decline after the reason.
-    cases = await services.cases.for_mediator(query.from_user.id)
-    if any(c.case_no == callback_data.case_no for c in cases):
-        await _refuse(query, ServiceError("bot.errors.already_yours"), lang)
+    refusal = await _offer_refusal(query, services, callback_data.case_no)
+    if refusal is not None:
+        await _refuse(query, refusal, lang)
         return
-    await query.answer()
+    reasons = t("bot.mediator.decline_reasons", lang).split(",")
+    prompt = t("bot.mediator.decline_reason", lang)
+    keyboard = inline([[(reason, ReasonCb(index=i))] for i, reason in enumerate(reasons)])
+    if _in_group(query):
+        # The reason is asked in private: the group need not read it, and a bot in a group does not
+        # see plain replies. The form state is the private chat's.
+        user = query.from_user.id
+        state = FSMContext(state.storage, StorageKey(bot_id=bot.id, chat_id=user, user_id=user))
+        if not await _send_private(bot, user, (prompt, keyboard)):
+            await query.answer(t("team.open_private", lang), show_alert=True)
+            return
+        await query.answer(t("team.decline_in_private", lang))
+    else:
+        await query.answer()
+        if isinstance(query.message, Message):
+            await query.message.answer(prompt, reply_markup=keyboard)
     await state.set_state(MediatorForm.decline_reason)
     await state.update_data(case_no=callback_data.case_no)
-    reasons = t("bot.mediator.decline_reasons", lang).split(",")
-    if isinstance(query.message, Message):
-        await query.message.answer(
-            t("bot.mediator.decline_reason", lang),
-            reply_markup=inline([[(reason, ReasonCb(index=i))] for i, reason in enumerate(reasons)]),
-        )
 
 
 async def _do_decline(

@@ -7,6 +7,7 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
+from bot.handlers.switch_language import language_keyboard
 from bot.keyboards import main_menu, menu_labels
 from prompts import t
 
@@ -17,6 +18,8 @@ router = Router(name="menu")
 @router.message(F.text.in_(menu_labels("help")))
 async def help_text(message: Message, lang: str) -> None:
     await message.answer(t("bot.help.text", lang), reply_markup=main_menu(lang))
+    # The language switch lives under 帮助 (the main keyboard stays at five buttons).
+    await message.answer(t("language.in_help", lang), reply_markup=language_keyboard())
 
 
 @router.message(F.text.in_(menu_labels("ask")))

@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import StartCb
 from bot.keyboards import in_rows, inline, main_menu
-from bot.services import Community, Resident, Services
+from bot.services import Community, Resident, ServiceError, Services
 from bot.settings import BotSettings
 from prompts import t
 
@@ -88,11 +88,12 @@ async def _ask_consent(message: Message, lang: str) -> None:
 
 async def _redeem_invite(message: Message, services: Services, token: str, lang: str) -> None:
     assert message.from_user is not None
-    community = await services.mediators.redeem_invite(
-        token, message.from_user.id, message.from_user.full_name
-    )
-    if community is None:
-        await message.answer(t("bot.start.bad_invite", lang))
+    try:
+        community = await services.mediators.redeem_invite(
+            token, message.from_user.id, message.from_user.full_name
+        )
+    except ServiceError as error:
+        await message.answer(t(error.key, lang, **error.params))
         return
     await message.answer(t("bot.start.mediator_welcome", lang, community=community))
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import Chat, TelegramObject
 
 from bot.replies import ReplyQueue
 from bot.services import Backend
@@ -31,7 +31,8 @@ class ServicesMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        replies = ReplyQueue()
+        chat: Chat | None = data.get("event_chat")
+        replies = ReplyQueue(chat.id if chat is not None else None)
         # An error in the handler or the commit leaves this block: the queued replies are dropped and
         # the errors router apologises instead.
         with replies.collecting():

@@ -65,6 +65,13 @@ class SentMessage:
 
 
 @dataclass
+class ForumTopic:
+    thread_id: int
+    name: str
+    closed: bool = False
+
+
+@dataclass
 class Failure:
     kind: str  # "500", "timeout", "429"
     times: int
@@ -87,6 +94,10 @@ class FakeTelegram:
         self._message_ids: dict[int, itertools.count[int]] = {}
         self._user_message_ids = itertools.count(10_000_000)
         self._file_ids = itertools.count(1)
+        self._topic_ids = itertools.count(101)
+        self.unreachable: set[int] = set()  # users who never opened a private chat with the bot
+        # group chat id -> thread id -> topic
+        self.topics: dict[int, dict[int, ForumTopic]] = defaultdict(dict)
         self._new_update = asyncio.Event()
         self._new_message = asyncio.Event()
         self._failures: dict[str, list[Failure]] = defaultdict(list)
@@ -160,7 +171,9 @@ class FakeTelegram:
         }
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
-        return {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private"}
+        return {"id": chat_id, "type": "supergroup", "title": "调解员群", "is_forum": True}
 
     def _user_message(self, user_id: int, chat_id: int | None, **content: Any) -> dict[str, Any]:
         message = {
@@ -298,6 +311,17 @@ class FakeTelegram:
             except TimeoutError:
                 continue
 
+    async def wait_answer(self, needle: str, since: int = 0, timeout: float = 10.0) -> dict[str, Any]:
+        """Wait for a callback-query answer (a toast or an alert) containing ``needle``."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            for answer in self.callback_answers[since:]:
+                if needle in str(answer.get("text", "")):
+                    return answer
+            if asyncio.get_running_loop().time() >= deadline:
+                raise TimeoutError(f"no callback answer with {needle!r}: {self.callback_answers[since:]}")
+            await asyncio.sleep(0.05)
+
     def preload(self, message: SentMessage) -> None:
         """Register a message sent by another process (the terminal mailbox) so it can be edited."""
         self.messages[message.chat_id].append(message)
@@ -410,6 +434,8 @@ class FakeTelegram:
 
     def _record(self, params: dict[str, Any], text: str, kind: str = "text") -> dict[str, Any]:
         chat_id = int(params["chat_id"])
+        if chat_id in self.unreachable:
+            raise _ApiError(403, "Forbidden: bot can't initiate conversation with a user")
         if not text.strip() and kind == "text":
             raise _ApiError(400, "Bad Request: message text is empty")
         if len(text) > 4096 and kind == "text":
@@ -417,6 +443,8 @@ class FakeTelegram:
         counter = self._message_ids.setdefault(chat_id, itertools.count(1))
         buttons, reply_keyboard = _keyboards(params.get("reply_markup"))
         thread = params.get("message_thread_id")
+        if thread:  # a thread that does not exist is refused, as Telegram does
+            self._topic(params)
         message = SentMessage(
             chat_id, next(counter), text, kind, buttons, reply_keyboard, int(thread) if thread else None
         )
@@ -437,6 +465,9 @@ class FakeTelegram:
             data["caption"] = message.text
         if message.buttons:
             data["reply_markup"] = {"inline_keyboard": message.buttons}
+        if message.thread_id is not None:
+            data["message_thread_id"] = message.thread_id
+            data["is_topic_message"] = True
         return data
 
     async def _m_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -452,11 +483,47 @@ class FakeTelegram:
         return self._record(params, f"{params.get('latitude')},{params.get('longitude')}", "location")
 
     async def _m_createforumtopic(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "message_thread_id": next(self._file_ids) + 100,
-            "name": params.get("name", ""),
-            "icon_color": 0,
-        }
+        chat_id = int(params["chat_id"])
+        if chat_id > 0:
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params.get("name", ""))
+        if not 1 <= len(name) <= 128:
+            raise _ApiError(400, "Bad Request: TOPIC_NAME_INVALID")
+        thread_id = next(self._topic_ids)
+        self.topics[chat_id][thread_id] = ForumTopic(thread_id, name)
+        return {"message_thread_id": thread_id, "name": name, "icon_color": 7322096}
+
+    def _topic(self, params: dict[str, Any]) -> ForumTopic:
+        topic = self.topics[int(params["chat_id"])].get(int(params["message_thread_id"]))
+        if topic is None:
+            raise _ApiError(400, "Bad Request: message thread not found")
+        return topic
+
+    async def _m_closeforumtopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        if topic.closed:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic.closed = True
+        return True
+
+    async def _m_reopenforumtopic(self, params: dict[str, Any]) -> bool:
+        topic = self._topic(params)
+        if not topic.closed:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic.closed = False
+        return True
+
+    async def _m_deleteforumtopic(self, params: dict[str, Any]) -> bool:
+        self._topic(params)
+        del self.topics[int(params["chat_id"])][int(params["message_thread_id"])]
+        return True
+
+    def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        """A group admin deletes a topic by hand."""
+        del self.topics[chat_id][thread_id]
+
+    def topic_messages(self, chat_id: int, thread_id: int) -> list[SentMessage]:
+        return [m for m in self.messages[chat_id] if m.thread_id == thread_id]
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
         chat_id, message_id = int(params["chat_id"]), int(params["message_id"])

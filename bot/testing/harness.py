@@ -56,7 +56,7 @@ class BotProcess:
             backend,
             bot,
             dp,
-            TelegramNotifier(bot, settings, getattr(backend, "case_details", None)),
+            TelegramNotifier(bot, settings, backend),
             committed,
         )
 

@@ -91,3 +91,20 @@ async def register(telegram: FakeTelegram, user: int = RESIDENT, community: str 
     await telegram.wait_text(user, "您同意吗")
     telegram.press_label(user, "同意")
     await telegram.wait_text(user, "谢谢！")
+
+
+async def suggest_and_report(telegram: FakeTelegram) -> None:
+    """A registered resident makes a suggestion (menu button) and reports a hazard with photo and location."""
+    telegram.send_text(RESIDENT, "提建议")
+    await telegram.wait_text(RESIDENT, "请写下您的建议")
+    telegram.send_text(RESIDENT, "村口的篮球场晚上能不能开灯到九点")
+    await telegram.wait_text(RESIDENT, "谢谢您的建议")
+
+    telegram.send_text(RESIDENT, "/report")
+    await telegram.wait_text(RESIDENT, "发现了什么隐患")
+    telegram.send_text(RESIDENT, "溪边的路灯坏了三天了")
+    await telegram.wait_text(RESIDENT, "有照片吗")
+    telegram.send_media(RESIDENT, "photo")
+    await telegram.wait_text(RESIDENT, "请发送位置")
+    telegram.send_media(RESIDENT, "location")
+    await telegram.wait_text(RESIDENT, "已登记隐患")

@@ -7,6 +7,7 @@ from bot.testing.harness import BotProcess
 
 ADMIN = 8001
 NEWCOMER = 2500
+SECOND = 2501
 
 
 async def test_admin_invites_a_mediator_and_sees_statistics(
@@ -21,6 +22,7 @@ async def test_admin_invites_a_mediator_and_sees_statistics(
     await telegram.wait_text(ADMIN, "为哪个社区")
     telegram.press_label(ADMIN, "青山村")
     invite = await telegram.wait_text(ADMIN, "start=med_")
+    assert "只能用一次，72 小时内有效" in invite.text
     payload = invite.text.split("start=")[1].split()[0]
 
     telegram.send_text(NEWCOMER, f"/start {payload}")
@@ -29,7 +31,12 @@ async def test_admin_invites_a_mediator_and_sees_statistics(
     await telegram.wait_text(NEWCOMER, "没有待办")
 
     telegram.send_text(NEWCOMER, f"/start {payload[:-3]}xyz")  # a tampered invitation
-    await telegram.wait_text(NEWCOMER, "已失效")
+    await telegram.wait_text(NEWCOMER, "链接无效")
+
+    telegram.send_text(SECOND, f"/start {payload}")  # the same link used a second time
+    await telegram.wait_text(SECOND, "已经有人用过了")
+    telegram.send_text(SECOND, "/cases")
+    await telegram.wait_text(SECOND, "只给调解员使用")
 
     telegram.send_text(ADMIN, "/admin")
     await telegram.wait_text(ADMIN, "管理员菜单")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import BotProcess
-from tests.bot.conftest import RESIDENT, register
+from tests.bot.conftest import RESIDENT, register, suggest_and_report
 
 
 async def test_export_then_delete(telegram: FakeTelegram, running: BotProcess) -> None:
@@ -24,16 +24,4 @@ async def test_export_then_delete(telegram: FakeTelegram, running: BotProcess) -
 
 async def test_suggestion_and_hazard_report(telegram: FakeTelegram, running: BotProcess) -> None:
     await register(telegram)
-    telegram.send_text(RESIDENT, "提建议")
-    await telegram.wait_text(RESIDENT, "请写下您的建议")
-    telegram.send_text(RESIDENT, "村口的篮球场晚上能不能开灯到九点")
-    await telegram.wait_text(RESIDENT, "谢谢您的建议")
-
-    telegram.send_text(RESIDENT, "/report")
-    await telegram.wait_text(RESIDENT, "发现了什么隐患")
-    telegram.send_text(RESIDENT, "溪边的路灯坏了三天了")
-    await telegram.wait_text(RESIDENT, "有照片吗")
-    telegram.send_media(RESIDENT, "photo")
-    await telegram.wait_text(RESIDENT, "请发送位置")
-    telegram.send_media(RESIDENT, "location")
-    await telegram.wait_text(RESIDENT, "已登记隐患")
+    await suggest_and_report(telegram)
