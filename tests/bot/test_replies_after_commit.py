@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, GetMe, SendMessage
 from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.adapters.intake_backend import IntakeBackend
+from bot.replies import ReplyQueue
 from bot.services import AssistantReply
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
@@ -261,3 +263,12 @@ async def test_the_upload_progress_message_is_sent_at_once_and_edited(
     done = await telegram.wait_text(admin, "导入完成")
     assert "共 2 条" in done.text and done.edited == 1  # the same message, edited
     assert any("正在导入 村规.txt" in text for text in seen)
+
+
+def test_only_replies_in_the_updates_own_chat_wait() -> None:
+    queue = ReplyQueue(chat_id=RESIDENT)
+    assert queue.holds(SendMessage(chat_id=RESIDENT, text="已登记"))
+    assert queue.holds(AnswerCallbackQuery(callback_query_id="1"))  # answers this update's button
+    assert queue.holds(EditMessageReplyMarkup(chat_id=RESIDENT, message_id=5))
+    assert not queue.holds(SendMessage(chat_id=9001, text="alert"))  # someone else: at once
+    assert not queue.holds(GetMe())  # a read
