@@ -62,7 +62,7 @@ class _Pending:
     """What a queued call returns: it is not sent yet, so there is no message to read or edit."""
 
     def __getattr__(self, name: str) -> Any:
-        raise RuntimeError(
+        raise AttributeError(
             f"a reply is sent after the commit, so its {name!r} is not known yet; "
             "send a message you need inside bot.replies.sent_at_once()"
         )

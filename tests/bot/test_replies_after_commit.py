@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.adapters.intake_backend import IntakeBackend
-from bot.replies import ReplyQueue
+from bot.replies import PENDING, ReplyQueue
 from bot.services import AssistantReply
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
@@ -272,3 +272,8 @@ def test_only_replies_in_the_updates_own_chat_wait() -> None:
     assert queue.holds(EditMessageReplyMarkup(chat_id=RESIDENT, message_id=5))
     assert not queue.holds(SendMessage(chat_id=9001, text="alert"))  # someone else: at once
     assert not queue.holds(GetMe())  # a read
+
+
+def test_a_queued_reply_has_no_fields_to_read() -> None:
+    with pytest.raises(AttributeError, match="sent_at_once"):
+        _ = PENDING.message_id
