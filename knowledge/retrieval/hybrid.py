@@ -40,6 +40,7 @@ DENSE_FLOOR = 0.75
 DENSE_CEIL = 0.93
 LEXICAL_HALF = 10.0
 SCORE_DENSE_SHARE = 0.5
+DENSE_OVERFETCH = 3  # unfiltered dense candidates per wanted unit, before the scope is applied
 DENSE_SAMPLE = 1000  # unit vectors kept in memory to z-score a query's cosines against the corpus
 
 
@@ -189,6 +190,22 @@ class HybridRetriever:
         return float(similarities.mean()), float(similarities.std())
 
     def _dense(self, vector: np.ndarray, n: int, scope: Scope) -> dict[str, float]:
+        """The ``n`` best units the scope allows. Chroma's metadata filter lists every allowed entry
+        first (254 ms a query on the national corpus's 72k vectors, against 11 ms unfiltered), so the
+        search runs unfiltered for a few times more entries and the scope is applied here; only when
+        too few allowed units come back does Chroma's filter run."""
+        allowed = self._allowed(scope)
+        wanted = min(n, int(allowed.sum()))
+        position = self._position
+        kept: dict[str, float] = {}
+        for match in self.vectors.search(vector, DENSE_OVERFETCH * n, None):
+            i = position.get(match.unit_id)
+            if i is not None and allowed[i]:
+                kept[match.unit_id] = match.similarity
+                if len(kept) == n:
+                    return kept
+        if len(kept) >= wanted:
+            return kept
         matches = self.vectors.search(vector, n, scope.chroma_where())
         return {match.unit_id: match.similarity for match in matches}
 

@@ -69,3 +69,22 @@ def test_concurrent_searches_from_threads_match_sequential_ones(kb: KnowledgeBas
         return [[hit.unit.id for hit in hits] for hits in results]
 
     assert asyncio.run(all_at_once()) == expected
+
+
+@pytest.mark.parametrize("community", [None, "QSC", "LSS"])
+@pytest.mark.parametrize("include_inactive", [False, True])
+@pytest.mark.parametrize("n", [1, 2, 5, 30])
+def test_scope_applied_after_an_unfiltered_search_equals_chromas_filter(
+    kb: KnowledgeBase, community: str | None, include_inactive: bool, n: int
+) -> None:
+    """The dense side filters in memory (Chroma's filter is slow on a large corpus): same units, same
+    order as Chroma's own filter, whether the over-fetched entries suffice or the fallback runs."""
+    from knowledge.retrieval.hybrid import Scope
+
+    scope = Scope(community, include_inactive)
+    for question in [*QUESTIONS, "电动自行车能不能在家里充电", "红白喜事酒席最多办多少桌"]:
+        vector = kb.embeddings.query_vector(question)
+        ours = kb.retriever._dense(vector, n, scope)
+        chroma = {m.unit_id: m.similarity for m in kb.vectors.search(vector, n, scope.chroma_where())}
+        assert list(ours) == list(chroma)
+        assert all(abs(ours[uid] - chroma[uid]) < 1e-6 for uid in ours)
