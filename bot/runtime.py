@@ -19,6 +19,7 @@ from bot.services import Assistant, Backend
 from bot.settings import BotSettings
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS
 from intake.privacy import PiiMaskingFilter
+from prompts import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES, t
 
 log = logging.getLogger(__name__)
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "knowledge" / "sample"
@@ -95,21 +96,19 @@ async def seed_sample(backend: Backend) -> None:
         await seed(communities, mediators)
 
 
+MENU_COMMANDS = (
+    "start", "help", "mycases", "mediate", "suggest", "report", "consult", "privacy", "language",
+    "cases", "reports", "suggestions", "cancel",
+)
+
+
 async def _set_commands(bot: Bot) -> None:
-    commands = [
-        ("start", "开始 / 选择社区"),
-        ("help", "帮助"),
-        ("mycases", "我的事项"),
-        ("mediate", "找和事佬调解"),
-        ("suggest", "提建议"),
-        ("report", "报告隐患"),
-        ("consult", "众人商量：村里的事大家投票"),
-        ("privacy", "导出或删除我的信息"),
-        ("cases", "调解员：我的待办"),
-        ("cancel", "取消当前操作"),
-    ]
-    with contextlib.suppress(Exception):  # cosmetic: the bot works without its command menu
-        await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in commands])
+    """The command menu from the catalogs: Chinese for everyone, English for English-language clients."""
+    for lang in SUPPORTED_LANGUAGES:
+        commands = [BotCommand(command=c, description=t(f"commands.{c}", lang)) for c in MENU_COMMANDS]
+        language_code = None if lang == DEFAULT_LANGUAGE else lang
+        with contextlib.suppress(Exception):  # cosmetic: the bot works without its command menu
+            await bot.set_my_commands(commands, language_code=language_code)
 
 
 async def run_polling(settings: BotSettings, seed: bool = False) -> None:

@@ -88,6 +88,7 @@ class FakeTelegram:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.callback_answers: list[dict[str, Any]] = []
         self.webhook: dict[str, Any] | None = None
+        self.menus: dict[str, dict[str, str]] = {}  # the command menu per language code ("" = default)
         self.files: dict[str, bytes] = {}
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
@@ -407,6 +408,13 @@ class FakeTelegram:
         limit = int(params.get("limit") or 100)
         return self._updates[:limit]
 
+    async def _m_setmycommands(self, params: dict[str, Any]) -> bool:
+        commands = params.get("commands") or []
+        if isinstance(commands, str):
+            commands = json.loads(commands)
+        self.menus[params.get("language_code") or ""] = {c["command"]: c["description"] for c in commands}
+        return True
+
     async def _m_deletewebhook(self, params: dict[str, Any]) -> bool:
         self.webhook = None
         return True
@@ -421,9 +429,6 @@ class FakeTelegram:
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
-
-    async def _m_setmycommands(self, params: dict[str, Any]) -> bool:
-        return True
 
     async def _m_sendchataction(self, params: dict[str, Any]) -> bool:
         return True
