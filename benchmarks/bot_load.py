@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.testing.fake_telegram import FakeTelegram  # noqa: E402
+from bot.testing.scripts import case_form_steps  # noqa: E402
 
 QUESTIONS = (
     "我们村一户能有几处宅基地？",
@@ -78,17 +79,7 @@ class Resident:
         self.answer_latencies.append(self.latencies[-1])
 
     async def file_case(self) -> None:
-        steps = [
-            ("say", "找和事佬调解", "第 1 步"),
-            ("press", "邻里纠纷", "第 2 步"),
-            ("say", f"邻居家的狗第{self.user}次跑进我家院子咬鸡", "第 3 步"),
-            ("say", "东边邻居", "第 4 步"),
-            ("press", "邻居", "第 5 步"),
-            ("press", "跳过", "第 6 步"),
-            ("say", "把狗拴好", "第 7 步"),
-            ("press", "完成", "第 8 步"),
-            ("press", "可以告诉对方", "请核对"),
-        ]
+        steps = case_form_steps(self.user)
         for action, value, expect in steps:
             await self.act(action, value, expect)
             self.form_latencies.append(self.latencies[-1])

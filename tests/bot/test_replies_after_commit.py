@@ -29,6 +29,7 @@ from bot.replies import PENDING, ReplyQueue
 from bot.services import AssistantReply
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
+from bot.testing.scripts import case_form_steps
 from tests.bot.conftest import RESIDENT, ScriptedAssistant, open_backend, register
 from tests.bot.test_robustness import _fill_to_confirm, _open_form
 from tests.conftest import pg_url
@@ -182,18 +183,7 @@ async def database(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
 
 
 async def _resident_files_a_case(telegram: FakeTelegram, user: int) -> None:
-    steps = [
-        ("say", "找和事佬调解", "第 1 步"),
-        ("press", "邻里纠纷", "第 2 步"),
-        ("say", f"邻居家的狗第{user}次跑进我家院子咬鸡", "第 3 步"),
-        ("say", "东边邻居", "第 4 步"),
-        ("press", "邻居", "第 5 步"),
-        ("press", "跳过", "第 6 步"),
-        ("say", "把狗拴好", "第 7 步"),
-        ("press", "完成", "第 8 步"),
-        ("press", "可以告诉对方", "请核对"),
-        ("press", "确认提交", "案件编号"),
-    ]
+    steps = [*case_form_steps(user), ("press", "确认提交", "案件编号")]
     for action, value, expect in steps:
         if action == "say":
             telegram.send_text(user, value)
