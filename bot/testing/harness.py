@@ -36,6 +36,9 @@ SAMPLE_MEDIATORS: list[dict[str, Any]] = [
 ]
 
 
+STOP_TIMEOUT = 15.0  # seconds a test bot may take to finish its handlers when stopped
+
+
 @dataclass
 class BotProcess:
     settings: BotSettings
@@ -77,8 +80,10 @@ class BotProcess:
         return self
 
     async def stop(self) -> None:
-        with contextlib.suppress(RuntimeError):
-            await self.dp.stop_polling()
+        # stop_polling waits for in-flight handlers; a handler stuck on something the test tore down
+        # must fail that test's teardown quickly, not hang the whole run.
+        with contextlib.suppress(RuntimeError, TimeoutError):
+            await asyncio.wait_for(self.dp.stop_polling(), STOP_TIMEOUT)
         for task in self.tasks:
             task.cancel()
         for task in self.tasks:
