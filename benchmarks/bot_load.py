@@ -21,6 +21,8 @@ import json
 import os
 import platform
 import resource
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -44,6 +46,7 @@ QUESTIONS = (
     "邻居家的狗咬了我家的鸡，村里有规定吗？",
 )
 FIRST_USER = 100_000
+PROFILE_GIL_ONLY = False  # --profile-gil
 
 
 class Resident:
@@ -166,15 +169,30 @@ async def _settle(job: Any) -> BaseException | None:
 
 
 async def main(
-    residents: int, sequential: bool = False, database_url: str | None = None
+    residents: int, sequential: bool = False, database_url: str | None = None, profile: str | None = None
 ) -> dict[str, object]:
     async with fresh_database(database_url) as url:
         if url:
             os.environ["HESHI_DATABASE_URL"] = url
-        return await run(residents, sequential, "postgresql" if url else "sqlite")
+        return await run(residents, sequential, "postgresql" if url else "sqlite", profile)
 
 
-async def run(residents: int, sequential: bool, database: str) -> dict[str, object]:
+def start_profiler(pid: int, output: str, gil_only: bool = False) -> subprocess.Popen[bytes]:
+    """py-spy (``pip install py-spy``) samples the bot process until the run ends: collapsed stacks
+    ("raw" format, one line per stack with its sample count) for reading where the time goes;
+    ``gil_only`` keeps the samples of threads holding the GIL (CPU, not waiting)."""
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    flags = ["--format", "raw", "--rate", "100", "--nonblocking", *(["--gil"] if gil_only else [])]
+    return subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), *flags, "--output", output],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def run(
+    residents: int, sequential: bool, database: str, profile: str | None = None
+) -> dict[str, object]:
     data_dir = Path(tempfile.mkdtemp(prefix="heshi-bot-load-"))
     os.environ["HESHI_DATA_DIR"] = str(data_dir)
     from bot.runtime import load_sample_knowledge
@@ -202,6 +220,7 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
             people = [Resident(server, FIRST_USER + i, []) for i in range(residents)]
             await people[0].act("say", "/help", "我能帮您做这些事", timeout=180)  # the bot is up
             people[0].latencies.clear()
+            profiler = start_profiler(bot.pid, profile, PROFILE_GIL_ONLY) if profile else None
             load_before = load_average()
             cpu_before = cpu_seconds(bot.pid), cpu_seconds()
             started = time.perf_counter()
@@ -216,6 +235,9 @@ async def run(residents: int, sequential: bool, database: str) -> dict[str, obje
             rss = peak_rss_mb(bot.pid)
             cpu_after = cpu_seconds(bot.pid), cpu_seconds()
             load_after = load_average()
+            if profiler is not None:
+                profiler.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+                profiler.wait(timeout=60)
         finally:
             bot.terminate()
             bot.wait(timeout=30)
@@ -275,9 +297,17 @@ if __name__ == "__main__":
         "--distinct-questions", action="store_true",
         help="no two residents ask the same text (defeats the query-vector cache)",
     )
+    parser.add_argument(
+        "--profile", metavar="FILE",
+        help="sample the bot process with py-spy during the run; collapsed stacks written to FILE",
+    )
+    parser.add_argument("--profile-gil", action="store_true", help="--profile: only samples holding the GIL")
     args = parser.parse_args()
+    PROFILE_GIL_ONLY = args.profile_gil
     Resident.distinct_questions = args.distinct_questions
-    figures = asyncio.run(main(args.residents, args.sequential, args.database_url))
+    figures = asyncio.run(
+        main(args.residents, args.sequential, args.database_url, args.profile)
+    )
     if args.json:
         print(json.dumps(figures, ensure_ascii=False))
     else:

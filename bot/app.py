@@ -40,6 +40,7 @@ from bot.middlewares import (
 from bot.replies import DeferredReplies
 from bot.services import Backend
 from bot.settings import BotSettings
+from bot.shutdown import IN_FLIGHT_KEY, InFlightUpdates
 from bot.storage import redis_storage
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,9 @@ def build_dispatcher(
     dp = Dispatcher(
         storage=storage or fsm_storage(settings, backend), settings=settings, backend=backend, **workflow
     )
+    tracker = InFlightUpdates()  # a shutdown waits for these, bounded (bot.shutdown)
+    dp[IN_FLIGHT_KEY] = tracker
+    dp.update.outer_middleware(tracker)
     throttling = ThrottlingMiddleware(
         settings.throttle_rate, settings.throttle_burst, settings.throttle_cooldown
     )

@@ -12,6 +12,7 @@ import yaml
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand
 
+from bot import shutdown
 from bot.app import build_dispatcher, create_bot
 from bot.notify import TelegramNotifier
 from bot.scheduler import run_forever
@@ -129,11 +130,12 @@ async def run_polling(settings: BotSettings, seed: bool = False) -> None:
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await _set_commands(bot)
-        await dp.start_polling(bot)
+        # Until SIGINT/SIGTERM. The session stays open for the updates in flight, drained below.
+        await dp.start_polling(bot, close_bot_session=False)
     finally:
-        scheduler.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await scheduler
+        await shutdown.in_flight(dp).drain(settings.shutdown_grace)
+        await shutdown.stop_task(scheduler, "scheduler")
+        await bot.session.close()
         await backend.close()
 
 
@@ -148,6 +150,13 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
     dp = build_dispatcher(settings, backend, committed)
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     app = web.Application()
+
+    async def on_shutdown(_: web.Application) -> None:
+        # Before the request handler's own shutdown closes the Bot API session: the updates in flight
+        # still send their replies.
+        await shutdown.in_flight(dp).drain(settings.shutdown_grace)
+
+    app.on_shutdown.append(on_shutdown)
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(
         app, path=settings.webhook_path
     )
@@ -163,9 +172,7 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
         )
 
     async def on_cleanup(_: web.Application) -> None:
-        app["scheduler"].cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await app["scheduler"]
+        await shutdown.stop_task(app["scheduler"], "scheduler")
         await backend.close()
 
     app.on_startup.append(on_startup)

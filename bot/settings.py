@@ -45,6 +45,7 @@ class BotSettings(BaseSettings):
     default_language: str = "zh"
     redis_url: SecretStr | None = None  # FSM storage in Redis instead of the database
     scheduler_interval: float = 15.0  # seconds between case-clock ticks and outbox deliveries
+    shutdown_grace: float = 10.0  # seconds updates in flight get to finish when the bot stops
     privacy_version: str = "2026-11"
 
     @field_validator("admin_chat_ids", "duty_chat_ids", mode="before")

@@ -231,10 +231,10 @@ async def deliver_due(
     report = DeliveryReport()
     for row in await _claim(sessions, now, settings.outbox_batch_size):
         try:
-            await asyncio.wait_for(
-                sender.send(row.recipient_chat_id, row.kind, dict(row.payload or {})),
-                timeout=settings.outbox_send_timeout_seconds,
-            )
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the send
+            # completes (CPython gh-86296), and the scheduler looping on would never stop.
+            async with asyncio.timeout(settings.outbox_send_timeout_seconds):
+                await sender.send(row.recipient_chat_id, row.kind, dict(row.payload or {}))
         except Exception as error:  # any failure of the channel is retried later
             message = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
             log.warning("notification %s (%s) failed: %s", row.id, row.kind, mask_pii(message))

@@ -7,13 +7,13 @@ Used by the end-to-end tests and the load benchmark. ``BotProcess.start()`` buil
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 
+from bot import shutdown
 from bot.app import build_dispatcher, create_bot
 from bot.notify import TelegramNotifier
 from bot.scheduler import run_forever
@@ -79,18 +79,18 @@ class BotProcess:
             )
         return self
 
-    async def stop(self) -> None:
-        # stop_polling waits for in-flight handlers; a handler stuck on something the test tore down
-        # must fail that test's teardown quickly, not hang the whole run.
-        with contextlib.suppress(RuntimeError, TimeoutError):
-            await asyncio.wait_for(self.dp.stop_polling(), STOP_TIMEOUT)
-        for task in self.tasks:
-            task.cancel()
-        for task in self.tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        self.tasks.clear()
+    async def stop(self, grace: float = STOP_TIMEOUT) -> list[str]:
+        """Stop as ``heshi bot run`` does (``bot.shutdown``), every step bounded: no new updates, the
+        updates in flight get ``grace`` seconds, then the scheduler is cancelled. Returns the updates
+        that had to be cancelled (also logged)."""
+        tasks, self.tasks = self.tasks, []
+        if tasks:
+            await shutdown.stop_polling(self.dp, tasks[0])
+        cancelled = await shutdown.in_flight(self.dp).drain(grace)
+        for task in tasks[1:]:
+            await shutdown.stop_task(task, "scheduler")
         await self.bot.session.close()
+        return cancelled
 
 
 def offline_settings(server: FakeTelegram, data_dir: Path, **overrides: Any) -> BotSettings:

@@ -65,6 +65,14 @@ async def open_backend(assistant: Any) -> IntakeBackend:
     return await IntakeBackend.open(assistant, b"test-secret", Path(os.environ["HESHI_DATA_DIR"]))
 
 
+async def start_bot(telegram: FakeTelegram, assistant: Any) -> tuple[BotProcess, IntakeBackend]:
+    """A bot with its own assistant on the sample communities; the caller stops both."""
+    backend = await open_backend(assistant)
+    await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
+    settings = offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"]))
+    return await BotProcess.build(settings, backend).start(), backend
+
+
 @pytest.fixture
 async def backend(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[IntakeBackend]:
     monkeypatch.setenv("HESHI_OUTBOX_BACKOFF_SECONDS", "1")  # retries within a test's patience

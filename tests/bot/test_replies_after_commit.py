@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import sqlite3
 import threading
 import uuid
@@ -28,9 +27,9 @@ from bot.adapters.intake_backend import IntakeBackend
 from bot.replies import PENDING, ReplyQueue
 from bot.services import AssistantReply
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.harness import SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS, BotProcess, offline_settings
+from bot.testing.harness import BotProcess
 from bot.testing.scripts import case_form_steps
-from tests.bot.conftest import RESIDENT, ScriptedAssistant, open_backend, register
+from tests.bot.conftest import RESIDENT, ScriptedAssistant, register, start_bot
 from tests.bot.test_robustness import _fill_to_confirm, _open_form
 from tests.conftest import pg_url
 
@@ -135,11 +134,7 @@ class GatedAssistant(ScriptedAssistant):
 
 async def test_a_slow_answer_holds_up_no_one_else(telegram: FakeTelegram) -> None:
     assistant = GatedAssistant()
-    backend = await open_backend(assistant)
-    await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
-    process = await BotProcess.build(
-        offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"])), backend
-    ).start()
+    process, backend = await start_bot(telegram, assistant)
     try:
         await register(telegram, RESIDENT)
         telegram.send_text(RESIDENT, "慢慢问：排水能经过我家院子吗？")
@@ -209,12 +204,8 @@ async def _resident(telegram: FakeTelegram, user: int) -> None:
 async def test_many_residents_at_once(
     database: str, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
-    backend = await open_backend(ScriptedAssistant())
+    process, backend = await start_bot(telegram, ScriptedAssistant())
     assert backend.engine.url.get_backend_name() == ("sqlite" if database == "sqlite" else "postgresql")
-    await backend.seed(SAMPLE_COMMUNITIES, SAMPLE_MEDIATORS)
-    process = await BotProcess.build(
-        offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"])), backend
-    ).start()
     users = [50_000 + i for i in range(16)]
     try:
         with caplog.at_level(logging.WARNING):
