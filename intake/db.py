@@ -82,6 +82,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
         kwargs.setdefault("pool_timeout", 15)
+        if url.startswith("sqlite+aiosqlite"):
+            from intake.sqlite_driver import onetrip_dbapi
+
+            kwargs.setdefault("module", onetrip_dbapi())  # one thread hand-over per statement, not four
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
