@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot import services as port
 from bot.adapters.consultations import Consultations
 from bot.services import Assistant, CaseDraft, NotificationSender, ServiceError
-from bot.storage import DatabaseStorage
+from bot.storage import ChatStateStore, DatabaseStorage, SessionChatStates, SqliteChatStates, chat_of
 from intake.cases import AgreementIn, AttachmentIn, NewCase, Respondent
 from intake.chat_states import ChatStateRepository
 from intake.db import make_engine, make_read_engine, make_sessionmaker, upgrade
@@ -379,20 +379,15 @@ class _ChatStates:
     def __init__(self, session: AsyncSession) -> None:
         self.repository = ChatStateRepository(session)
 
-    @staticmethod
-    def _chat(key: str) -> int | None:
-        parts = key.split(":")
-        return int(parts[1]) if len(parts) > 1 and parts[1].lstrip("-").isdigit() else None
-
     async def load(self, key: str) -> tuple[str | None, dict[str, Any]]:
         record = await self.repository.get(key)
         return (record.state, dict(record.data or {})) if record else (None, {})
 
     async def save_state(self, key: str, state: str | None) -> None:
-        await self.repository.set_state(key, state, chat_id=self._chat(key))
+        await self.repository.set_state(key, state, chat_id=chat_of(key))
 
     async def save_data(self, key: str, data: dict[str, Any]) -> None:
-        await self.repository.set_data(key, data, chat_id=self._chat(key))
+        await self.repository.set_data(key, data, chat_id=chat_of(key))
 
 
 # How long an update may wait for a database connection. On SQLite the writer pool has one connection:
@@ -421,6 +416,7 @@ class IntakeBackend:
         self.readers: async_sessionmaker[AsyncSession] = make_sessionmaker(self.read_engine)
         self.states_engine = states_engine
         self.states_read_engine = states_read_engine or states_engine
+        self._stores: list[SqliteChatStates] = []  # closed with the backend
         self.assistant = assistant
         self.secret = secret  # no longer used by invitations (stored server side); kept for callers
 
@@ -476,9 +472,16 @@ class IntakeBackend:
             yield self._services(session)
 
     def fsm_storage(self) -> DatabaseStorage:
-        return DatabaseStorage(
-            make_sessionmaker(self.states_engine), _ChatStates, make_sessionmaker(self.states_read_engine)
-        )
+        store: ChatStateStore
+        database = self.states_engine.url.database
+        if self.states_engine.url.get_backend_name() == "sqlite" and database not in (None, "", ":memory:"):
+            store = SqliteChatStates(Path(database))
+            self._stores.append(store)
+        else:
+            store = SessionChatStates(
+                make_sessionmaker(self.states_engine), _ChatStates, make_sessionmaker(self.states_read_engine)
+            )
+        return DatabaseStorage(store)
 
     async def deliver_notifications(self, sender: NotificationSender, now: datetime) -> int:
         async with self.readers() as session:  # most passes find nothing: do not take the writer for it
@@ -571,6 +574,9 @@ class IntakeBackend:
             await session.commit()
 
     async def close(self) -> None:
+        for store in self._stores:
+            await store.close()
+        self._stores.clear()
         engines = (self.engine, self.read_engine, self.states_engine, self.states_read_engine)
         for engine in dict.fromkeys(engines):  # each once, in order
             await engine.dispose()
