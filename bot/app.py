@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from aiogram import Bot, Dispatcher, F, Router
@@ -163,7 +164,35 @@ def build_dispatcher(
     for router in routers:
         _detach(router)
     dp.include_routers(*routers)
+    filters_inline(dp)
     return dp
+
+
+def filters_inline(dp: Dispatcher) -> int:
+    """Evaluate plain (synchronous) filters on the event loop instead of in a worker thread.
+
+    aiogram runs every filter that is not a coroutine function, the magic filters (``F.text.in_(...)``)
+    included, through ``asyncio.to_thread``: a free message checked against every handler before the
+    catch-all took dozens of hand-overs to the default executor, whose six threads it shared with the
+    assistant's answers. Under a burst the filters queued there behind each other for over a second
+    (``benchmarks/bot_load.py``). Ours are tiny predicates; they run inline. Returns how many."""
+    changed = 0
+    for router in dp.chain_tail:
+        for observer in router.observers.values():
+            for handler in [observer._handler, *observer.handlers]:
+                for item in handler.filters or ():
+                    if not item.awaitable:
+                        item.callback = _awaitable(item.callback)
+                        item.awaitable = True
+                        changed += 1
+    return changed
+
+
+def _awaitable(predicate: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    async def inline(*args: Any, **kwargs: Any) -> Any:
+        return predicate(*args, **kwargs)
+
+    return inline
 
 
 def _detach(router: Router) -> None:

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +259,19 @@ def test_only_replies_in_the_updates_own_chat_wait() -> None:
 def test_a_queued_reply_has_no_fields_to_read() -> None:
     with pytest.raises(AttributeError, match="sent_at_once"):
         _ = PENDING.message_id
+
+
+async def test_busy_worker_threads_hold_up_no_menu(telegram: FakeTelegram, running: BotProcess) -> None:
+    """Slow answers may fill every worker thread; an update that needs none still goes through.
+    (aiogram runs plain filters such as ``F.text.in_(...)`` in worker threads unless told otherwise,
+    so every update used to queue there behind the answers.)"""
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(2))
+    gate = threading.Event()
+    busy = [loop.run_in_executor(None, gate.wait, PATIENCE) for _ in range(2)]
+    try:
+        telegram.send_text(RESIDENT, "/help")
+        await telegram.wait_text(RESIDENT, "我能帮您做这些事", timeout=30)
+    finally:
+        gate.set()
+        await asyncio.gather(*busy)
