@@ -443,7 +443,7 @@ class IntakeBackend:
             make_engine(states_url, **timeout),
             assistant,
             secret,
-            read_engine=make_read_engine(url, **timeout) if url.startswith("sqlite") else None,
+            read_engine=make_read_engine(url, readers=16, **timeout) if url.startswith("sqlite") else None,
             states_read_engine=make_read_engine(states_url, **timeout) if url.startswith("sqlite") else None,
         )
 
