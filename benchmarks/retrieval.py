@@ -88,6 +88,19 @@ def sample_texts(kb: KnowledgeBase, n: int) -> list[str]:
     return [text.text for uid in ids if uid in units for text in dense_texts(units[uid])][:n]
 
 
+def without_questions(data_dir: Path, corpus: Path) -> KnowledgeBase:
+    """The same corpus indexed without article questions, beside the main index. It starts from a copy
+    of the main index's embedding cache, so only what the questions changed is encoded (nothing)."""
+    baseline_dir = data_dir.with_name(data_dir.name + "-noq")
+    cache = baseline_dir / "kb" / "embeddings.sqlite3"
+    if not cache.exists():
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(data_dir / "kb" / "embeddings.sqlite3", cache)
+    base = KnowledgeBase.open(KnowledgeSettings(data_dir=baseline_dir, article_questions="off"))
+    print("baseline ingest:", json.dumps(ingest(base, corpus), ensure_ascii=False))
+    return base
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -95,7 +108,11 @@ def main() -> None:
     parser.add_argument("--corpus", choices=sorted(CORPORA), default="laws")
     parser.add_argument("--fresh", action="store_true", help="start from an empty data directory")
     parser.add_argument("--include-inactive", action="store_true", help="also return superseded units")
-    parser.add_argument("--modes", default="lexical,dense,hybrid")
+    parser.add_argument("--modes", default="lexical,dense,questions,hybrid")
+    parser.add_argument(
+        "--baseline", action="store_true",
+        help="also measure hybrid retrieval of an index without the article-questions set (same run)",
+    )
     args = parser.parse_args()
 
     shared = shared_dir()
@@ -126,21 +143,25 @@ def main() -> None:
 
     questions = load_questions(dataset)
     results["modes"] = {}
-    for mode in args.modes.split(","):
+    searchers = [(mode, kb, mode) for mode in args.modes.split(",")]
+    if args.baseline:
+        searchers.append(("hybrid-noq", without_questions(data_dir, corpus), "hybrid"))
+    inactive = args.include_inactive
+    for name, base, mode in searchers:
         report = evaluate(
             questions,
-            lambda text, k, m=mode: kb.search(text, k=k, include_inactive=args.include_inactive, mode=m),
+            lambda text, k, b=base, m=mode: b.search(text, k=k, include_inactive=inactive, mode=m),
             progress=True,
         )
-        results["modes"][mode] = {key: value for key, value in report.as_dict().items() if key != "per_law"}
-        print(f"\n== {mode}\n{format_report(report)}")
+        results["modes"][name] = {key: value for key, value in report.as_dict().items() if key != "per_law"}
+        print(f"\n== {name}\n{format_report(report)}")
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
     print("\nretriever  r@1    r@5    r@10   r@100  MRR    nDCG@10 p50ms  p95ms")
     for mode, row in results["modes"].items():
         figures = [row[key] for key in ("recall@1", "recall@5", "recall@10", "recall@100", "mrr", "ndcg@10")]
         columns = "  ".join(f"{value:.3f}" for value in figures)
-        print(f"{mode:9s}  {columns}   {row['p50_ms']:<6} {row['p95_ms']}")
+        print(f"{mode:10s}  {columns}   {row['p50_ms']:<6} {row['p95_ms']}")
     print(f"peak RSS {results['peak_rss_mb']} MB")
     RESULTS.mkdir(exist_ok=True)
     output = RESULTS / f"{args.corpus}.json"

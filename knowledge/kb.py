@@ -24,10 +24,12 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from knowledge.article_questions import OFF, QuestionBank
 from knowledge.embeddings import CachedEmbeddings, EmbeddingCache, VectorEmbeddings, build_embeddings
 from knowledge.indexing.ingest import TOKEN_SEPARATOR, Indexer, IngestReport, file_fingerprint
 from knowledge.indexing.lexical import LexicalIndex
 from knowledge.indexing.manifest import Manifest
+from knowledge.indexing.questions import QuestionIndex
 from knowledge.indexing.vectors import VectorStore
 from knowledge.retrieval.hybrid import HybridRetriever, Scope
 from knowledge.settings import KnowledgeSettings
@@ -61,12 +63,14 @@ class KnowledgeBase:
         collection = f"{settings.collection}-{slug}"[:500]
         self.vectors = VectorStore(settings.chroma_url, self.index_dir / "chroma", collection)
         self.lexical = LexicalIndex(self.index_dir / "bm25")
+        self.question_index = QuestionIndex(self.index_dir / "questions")
+        self.question_bank = QuestionBank.load(settings.article_questions)
         self.indexer = Indexer(self.manifest, self.vectors, self.embeddings)
-        if not self.lexical.load(self._stamp()):
-            self._rebuild_lexical()
+        if not (self.lexical.load(self._stamp()) and self.question_index.load(self._stamp())):
+            self._rebuild_derived()
         self.retriever = HybridRetriever(
             self.manifest, self.vectors, self.lexical, self.embeddings, settings.dense_weight,
-            settings.candidates,
+            settings.candidates, self.question_index, settings.question_weight,
         )
 
     @classmethod
@@ -95,7 +99,7 @@ class KnowledgeBase:
         files: list[tuple[Path, str]] = []
         for file in iter_source_files(roots):
             try:
-                files.append((file, file_fingerprint(file, kind_value, community)))
+                files.append((file, file_fingerprint(file, kind_value, community, self._questions_key())))
             except OSError as error:
                 report.errors.append((str(file), f"cannot read: {error.strerror or error}"))
         seen = {str(file) for file, _ in files}
@@ -111,7 +115,7 @@ class KnowledgeBase:
                 if isinstance(item, DocumentError):
                     report.errors.append((item.source, item.reason))
                 else:
-                    fresh.append((item, fingerprint))
+                    fresh.append((self.question_bank.attach(item), fingerprint))
         if fresh or report.documents_removed:  # else no status can have changed
             self._store(fresh, report, progress)
         self._after_change(report.changed)
@@ -124,7 +128,7 @@ class KnowledgeBase:
         started = time.perf_counter()
         report = IngestReport()
         fresh = []
-        for document in documents:
+        for document in map(self.question_bank.attach, documents):
             fingerprint = hashlib.sha256(
                 f"{document.status}\x1f{''.join(u.hash for u in document.units)}".encode()
             ).hexdigest()
@@ -175,10 +179,12 @@ class KnowledgeBase:
             "manifest": _folder_size(self.index_dir / "manifest.sqlite3"),
             "vectors": _folder_size(self.index_dir / "chroma"),
             "lexical": self.lexical.size_on_disk(),
+            "questions": self.question_index.size_on_disk(),
             "embedding_cache": _folder_size(self.settings.kb_dir / "embeddings.sqlite3"),
         }
         return {
             **counts,
+            "article_questions": len(self.question_index),
             "model": self.embeddings.model_id,
             "vector_store": self.settings.chroma_url or str(self.index_dir / "chroma"),
             "bytes_on_disk": sizes,
@@ -234,12 +240,18 @@ class KnowledgeBase:
         if not changed:
             return
         self.manifest.set_meta("generation", str(int(self._stamp()) + 1))
-        self._rebuild_lexical()
+        self._rebuild_derived()
         self.retriever.refresh()
 
-    def _rebuild_lexical(self) -> None:
+    def _questions_key(self) -> str:
+        """Part of every file's ingest key: a new article-questions set re-reads the laws it covers."""
+        return "" if self.question_bank.version == OFF else f"questions:{self.question_bank.version}"
+
+    def _rebuild_derived(self) -> None:
+        """The BM25 matrix and the article-questions index, both in the manifest's unit order."""
         ids, tokens = [], []
         for stored in self.manifest.iter_stored():
             ids.append(stored.id)
             tokens.append(stored.tokens.split(TOKEN_SEPARATOR) if stored.tokens else [])
         self.lexical.build(ids, tokens, self._stamp())
+        self.question_index.build(ids, self.manifest.unit_questions(), self.embeddings, self._stamp())

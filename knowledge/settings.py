@@ -34,6 +34,13 @@ class KnowledgeSettings(BaseSettings):
     chroma_url: str = Field(default="", description="A Chroma server (http://host:port); empty: on disk.")
     collection: str = "heshi_kb"
     dense_weight: float = Field(default=0.8, ge=0.0, le=1.0, description="Dense share of the fused ranking.")
+    question_weight: float = Field(
+        default=0.4, ge=0.0, le=1.0,
+        description="Ranking share of the article-questions channel, taken from the dense share.",
+    )
+    article_questions: str = Field(
+        default="bundled", description="Questions per law article: bundled, off, or a .jsonl file or folder."
+    )
     k_default: int = Field(default=5, ge=1)
     candidates: int = Field(default=100, ge=1, description="Candidates taken from each retriever.")
     batch_size: int = Field(default=32, ge=1)
@@ -47,6 +54,12 @@ class KnowledgeSettings(BaseSettings):
     def _st_model_given(self) -> KnowledgeSettings:
         if self.embedding_backend == "sentence-transformers" and not self.st_model:
             raise ValueError("HESHI_ST_MODEL must name a model folder or name for sentence-transformers")
+        return self
+
+    @model_validator(mode="after")
+    def _question_share_within_dense(self) -> KnowledgeSettings:
+        if self.question_weight > self.dense_weight:
+            raise ValueError("HESHI_QUESTION_WEIGHT is taken from HESHI_DENSE_WEIGHT and cannot exceed it")
         return self
 
     @property

@@ -11,7 +11,7 @@ class AnswerSettings(BaseSettings):
 
     # Below this retrieval score the evidence is weak: say so and offer a person. Calibrated by
     # benchmarks/answers_calibrate.py (see docs/answers.md); the retrieval score is fused and in [0, 1].
-    min_score: float = Field(default=0.30, ge=0.0, le=1.0)
+    min_score: float = Field(default=0.33, ge=0.0, le=1.0)
     k: int = Field(default=8, ge=1, le=50)  # hits retrieved per question
     max_citations: int = Field(default=3, ge=1, le=10)  # articles quoted in one answer
     related_citations: int = Field(default=2, ge=0, le=10)  # further articles named as related, unquoted

@@ -22,7 +22,7 @@ from knowledge.embeddings import CachedEmbeddings
 from knowledge.indexing.lexical import tokenize
 from knowledge.indexing.manifest import Manifest
 from knowledge.indexing.statuses import StatusChange
-from knowledge.indexing.text import dense_texts, index_key, lexical_text
+from knowledge.indexing.text import dense_texts, index_key, lexical_text, question_texts
 from knowledge.indexing.vectors import VectorStore, entry_id, unit_metadata
 from knowledge.units import Document, DocumentError, Unit
 
@@ -71,10 +71,13 @@ class IngestReport:
         }
 
 
-def file_fingerprint(path: Path, kind: str | None, community: str | None) -> str:
-    """Hash of the bytes of a source (and its ``.meta.yaml`` sidecar) and of how it was asked to be read."""
+def file_fingerprint(path: Path, kind: str | None, community: str | None, extra: str = "") -> str:
+    """Hash of the bytes of a source (and its ``.meta.yaml`` sidecar) and of how it was asked to be read;
+    ``extra`` names anything else that changes its units (the version of the article-questions set)."""
     digest = hashlib.sha256()
     digest.update(f"{kind or ''}\x1f{community or ''}\x1f".encode())
+    if extra:
+        digest.update(f"{extra}\x1f".encode())
     digest.update(path.read_bytes())
     sidecar = path.with_name(path.name + ".meta.yaml")
     if sidecar.is_file():
@@ -118,13 +121,14 @@ class Indexer:
         whose indexed text changed."""
         pending = [self._plan(document, fingerprint, profile, report)
                    for document, fingerprint, profile in documents]
-        to_encode = sum(len(texts) for item in pending for _, _, texts, _ in item.units)
+        to_encode = sum(len(texts) + len(question_texts(unit))
+                        for item in pending for _, unit, texts, _ in item.units)
         bar = _progress_bar(to_encode, progress)
         chunk: list[_Pending] = []
         chunk_texts = 0
         for item in pending:
             chunk.append(item)
-            chunk_texts += sum(len(texts) for _, _, texts, _ in item.units)
+            chunk_texts += sum(len(texts) + len(question_texts(unit)) for _, unit, texts, _ in item.units)
             if chunk_texts >= FLUSH_TEXTS:
                 self._store(chunk, report, bar.update if bar else None)
                 chunk, chunk_texts = [], 0
@@ -179,8 +183,11 @@ class Indexer:
         if not chunk:
             return
         texts = [text for item in chunk for _, _, unit_texts, _ in item.units for text in unit_texts]
+        # Article questions are encoded here too (into the embedding cache, which the question index is
+        # built from) but are not stored in Chroma: see knowledge.indexing.questions.
+        questions = [text for item in chunk for _, unit, _, _ in item.units for text in question_texts(unit)]
         before, before_seconds = self.embeddings.encoded, self.embeddings.encode_seconds
-        vectors = self.embeddings.passages(texts, on_batch=on_batch)
+        vectors = self.embeddings.passages(texts + questions, on_batch=on_batch)[: len(texts)]
         report.encoded += self.embeddings.encoded - before
         report.encode_seconds += self.embeddings.encode_seconds - before_seconds
         ids, metadatas = [], []

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from knowledge.indexing.text import index_key
+from knowledge.indexing.text import index_key, question_texts
 from knowledge.units import Unit, UnitKind, UnitStatus
 
 _SCHEMA = """
@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS units (
     seq INTEGER NOT NULL,
     vectors INTEGER NOT NULL,
     tokens TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    questions INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS ix_units_source ON units (source);
 CREATE INDEX IF NOT EXISTS ix_units_title_number ON units (doc_title, number);
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 _ADDED_COLUMNS = (
     ("documents", "profile", "TEXT NOT NULL DEFAULT '{}'"),
     ("documents", "added", "INTEGER NOT NULL DEFAULT 0"),
+    ("units", "questions", "INTEGER NOT NULL DEFAULT 0"),  # texts of the article-questions channel
 )
 
 
@@ -82,7 +84,7 @@ def _unit_row(unit: Unit, seq: int, vectors: int, tokens: str) -> tuple[Any, ...
     """A units row. Its ``hash`` is :func:`index_key` (not ``unit.hash``): it leaves the status out, so a
     status change never looks like new text to encode."""
     return (unit.id, unit.source, index_key(unit), unit.kind.value, unit.scope, unit.status.value,
-            unit.doc_title, unit.number, seq, vectors, tokens, unit_to_json(unit))
+            unit.doc_title, unit.number, seq, vectors, tokens, unit_to_json(unit), len(question_texts(unit)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +233,7 @@ class Manifest:
                     kept[old_id] = row
             self._db.executemany("DELETE FROM units WHERE id = ?", [(old_id,) for old_id in kept])
             self._db.executemany(
-                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_unit_row(unit, *kept[old_id]) for old_id, unit in changes if old_id in kept],
             )
             self._db.commit()
@@ -254,7 +256,7 @@ class Manifest:
         """Insert or replace (unit, seq, number of vectors, space-joined lexical tokens)."""
         with self._lock:
             self._db.executemany(
-                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO units VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [_unit_row(u, seq, vectors, tokens) for u, seq, vectors, tokens in rows],
             )
             self._db.commit()
@@ -323,6 +325,16 @@ class Manifest:
             ).fetchall()
         for row in rows:
             yield StoredUnit(*row)
+
+    def unit_questions(self) -> Iterator[tuple[str, list[str]]]:
+        """(unit id, question texts) of the units with article questions, in :meth:`iter_stored` order."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT body FROM units WHERE questions > 0 ORDER BY source, seq"
+            ).fetchall()
+        for (body,) in rows:
+            unit = unit_from_json(body)
+            yield unit.id, question_texts(unit)
 
     # -- statistics and bookkeeping --------------------------------------------------------------
     def counts(self) -> dict[str, Any]:

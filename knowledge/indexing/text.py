@@ -60,13 +60,20 @@ def dense_texts(unit: Unit) -> list[DenseText]:
     return texts
 
 
+def question_texts(unit: Unit) -> list[str]:
+    """Texts of the article-questions channel (:mod:`knowledge.indexing.questions`): the everyday
+    questions written for a law article, each encoded alone. FAQ questions are part of the FAQ's own
+    text instead (they are the unit's subject, not a paraphrase of a rule)."""
+    return [] if unit.kind is UnitKind.FAQ else list(unit.questions)
+
+
 def heading_terms(unit: Unit) -> str:
     """Headings without their numbering (第七章 → 相邻关系): the words that carry the topic."""
     return " ".join(_CHAPTER_NUMBER.sub("", _squash(part)) for part in unit.path if part)
 
 
 def lexical_text(unit: Unit) -> str:
-    """The text tokenised for BM25: title, heading words, FAQ questions, body."""
+    """The text tokenised for BM25: title, heading words, questions (FAQ or written for an article), body."""
     fields = [unit.doc_title, heading_terms(unit), *unit.questions, unit.text]
     return "\n".join(field for field in fields if field)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from knowledge.indexing.text import dense_texts
+from knowledge.indexing.text import dense_texts, question_texts
 from knowledge.kb import KnowledgeBase
 from knowledge.settings import KnowledgeSettings
 from tests.knowledge.index_fixtures import CIVIL_CODE, CharGramEmbeddings, sample_documents
@@ -25,10 +25,15 @@ def _civil_code_with(units_changed: dict[int, str] | None = None, drop: int | No
 
 
 def test_first_ingest_encodes_every_text_once(kb: KnowledgeBase, encoder: CharGramEmbeddings) -> None:
-    expected = sum(len(dense_texts(u)) for d in sample_documents() for u in d.units)
-    assert len(encoder.passage_calls) == expected
+    units = [u for d in sample_documents() for u in kb.question_bank.attach(d).units]
+    in_chroma = sum(len(dense_texts(u)) for u in units)
+    questions = sum(len(question_texts(u)) for u in units)
+    assert questions > 0  # the fixture holds real 民法典 articles the bundled question set covers
+    assert len(encoder.passage_calls) == in_chroma + questions
+    assert sorted(encoder.passage_calls) == sorted(set(encoder.passage_calls))
     assert kb.stats()["units"] == sum(len(d.units) for d in sample_documents())
-    assert kb.vectors.count() == expected
+    assert kb.vectors.count() == in_chroma
+    assert kb.stats()["article_questions"] == questions
 
 
 def test_unchanged_reingest_encodes_nothing(kb: KnowledgeBase, encoder: CharGramEmbeddings) -> None:
