@@ -33,7 +33,6 @@ from bot.handlers import (
     triage,
 )
 from bot.middlewares import (
-    FormTurns,
     LanguageMiddleware,
     SerialPerUserMiddleware,
     ServicesMiddleware,
@@ -135,7 +134,6 @@ def build_dispatcher(
         settings.throttle_rate, settings.throttle_burst, settings.throttle_cooldown
     )
     serial = SerialPerUserMiddleware()
-    form_turns = FormTurns()  # one instance: messages and button presses share its turns
     services = ServicesMiddleware(backend, committed)  # one instance: its slots are shared by all updates
     language = LanguageMiddleware(settings.default_language)
     # Conversations are private. In the mediators' group the bot only posts cards and takes their
@@ -144,7 +142,6 @@ def build_dispatcher(
     for observer in (dp.message, dp.callback_query):
         observer.outer_middleware(throttling)
         observer.outer_middleware(serial)
-        observer.outer_middleware(form_turns)  # under a burst, form work takes turns; questions go in
         observer.outer_middleware(language)  # around the unit of work: it sees what the update changed
         observer.outer_middleware(services)
     # Order matters: forms and specific buttons first, the catch-alls (mediator's unknown button,
