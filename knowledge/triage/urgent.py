@@ -8,6 +8,7 @@ buried inside long mixed messages and with spaces, full-width letters and emoji.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,7 +52,7 @@ _HARMLESS = re.compile(
     r"打死(我|他|她|你)?也不|想死(你|我了|你们)|笑死|气死我了|累死|热死|冷死|饿死|困死|烦死|吵死|"
     r"臭死|忙死|美死|馋死|丑死|急死|愁死|克死|杀价|杀毒|杀虫|(杀猪|杀鸡|杀鱼|砍树|砍柴)(?!刀|斧)|杀青|秒杀|砍价|"
     r"烧饭|烧菜|红烧|烧烤|烧香|烧纸|烧开水|发烧|打不开|打不通|打翻|"
-    r"火灾(补偿|赔偿|保险|险|以后|之后|后|过后)|((会|容易|可能|随时会)|(怕|担心|小心|万一|防止|以免|免得)[^，。,.!！？?了]{0,4})(再|又)?(着火|起火|烧起来|失火)(?!了)|火锅|火车|火腿|火柴|(?<![着起失大窜蹿])火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
+    r"火灾(补偿|赔偿|保险|险|以后|之后|后|过后)|((会|容易|可能|随时会)|(怕|担心|小心|万一|防止|以免|免得)[^，。,.!！？?了]{0,4})(再|又)?(着火|起火|烧起来|失火)(?!了)|火锅|火车|火腿|火柴|(?<![着起失大窜蹿])(?<![着起失大窜蹿][,.，。、!！])(?<![着起失大窜蹿]\.\.\.)火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
     r"电脑中毒|手机中毒|打电话|打(他|她|我|你)(的)?(电话|手机|微信)|打官司|打工|打扫|打牌|打麻将|打针|打听|打算|打车|"
     r"打印|打开|打扰|打招呼|打理|打字|(?<![腿手膊])打折|打卡|打款|打钱|打欠条|打井|打农药|打疫苗|打游戏|打篮球|打球"
 )
@@ -615,8 +616,14 @@ _IDIOM_MARK = "丨"  # stands where an idiom was removed; a CJK character, so co
 
 
 def _safe_flat(text: str) -> str:
-    # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们".
-    return compact(_HARMLESS.sub(_IDIOM_MARK, normalize(text)))
+    # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们"; but after
+    # the decorative symbols go, so that an emoji between "窜" and "火了" is not read as 这个视频火了.
+    return compact(_HARMLESS.sub(_IDIOM_MARK, _without_symbols(normalize(text))))
+
+
+def _without_symbols(text: str) -> str:
+    """Drop emoji and other symbols left after normalize() mapped the meaningful ones (🔥, 🔪) to words."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "S")
 
 
 # The writer says the fire is out, and nothing says it is burning again.
