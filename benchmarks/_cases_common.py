@@ -10,6 +10,7 @@ import random
 import sqlite3
 import statistics
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -75,6 +76,16 @@ class Bench:
 
     def services(self, session: AsyncSession) -> Services:
         return services_for(session, self.url, self.clock)
+
+    async def timed_tick(self, label: str, keep: Callable[[str], bool] = lambda _: True) -> None:
+        """One scheduler tick in its own transaction; prints its time and the report's figures."""
+        async with self.sessions() as session:
+            started = time.perf_counter()
+            report = await self.services(session).tick()
+            await session.commit()
+            elapsed = time.perf_counter() - started
+        figures = {key: value for key, value in report.to_dict().items() if keep(key)}
+        print(f"{label:<44} {elapsed * 1000:8.0f} ms  {figures}")
 
 
 @asynccontextmanager

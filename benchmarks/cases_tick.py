@@ -4,7 +4,6 @@ Run: python -m benchmarks.cases_tick [--cases N] [--pg-url URL]"""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from benchmarks._cases_common import START, bulk_cases, run_on_every_backend, seeded_database
@@ -12,16 +11,10 @@ from benchmarks._cases_common import START, bulk_cases, run_on_every_backend, se
 
 async def measure(backend: str, pg_url: str | None, cases: int) -> None:
     async with seeded_database(backend, pg_url) as bench:
-        engine, sessions, clock = bench.engine, bench.sessions, bench.clock
+        engine, clock = bench.engine, bench.clock
         await bulk_cases(engine, cases, open_only=True, now=START)
 
-        async def tick(label: str) -> None:
-            async with sessions() as session:
-                started = time.perf_counter()
-                report = await bench.services(session).tick()
-                await session.commit()
-                elapsed = time.perf_counter() - started
-            print(f"{label:<44} {elapsed * 1000:8.0f} ms  {report.to_dict()}")
+        tick = bench.timed_tick
 
         # Cases were opened 0–25 days before START with a 30-day clock.
         clock.set(START)

@@ -73,13 +73,7 @@ async def measure(backend: str, pg_url: str | None, residents: int) -> None:
         print(summary("change a vote", [await vote(c) for c in voters[: len(voters) // 10]]))
 
         async def tick(label: str) -> None:
-            async with sessions() as session:
-                started = time.perf_counter()
-                report = await bench.services(session).tick()
-                await session.commit()
-                elapsed = time.perf_counter() - started
-            figures = {k: v for k, v in report.to_dict().items() if k.startswith("consultation")}
-            print(f"{label:<44} {elapsed * 1000:8.0f} ms  {figures}")
+            await bench.timed_tick(label, keep=lambda key: key.startswith("consultation"))
 
         clock.set(START + timedelta(days=2, hours=1))
         await tick("reminder tick (to the 20% who have not voted)")

@@ -3,10 +3,13 @@
 Ranking: ``(w − q) · z(cosine) + (1 − w) · z(bm25) + q · z(asked)`` where each z-score is taken
 against the whole corpus for this query (BM25: every unit; dense: a fixed sample of unit vectors;
 asked: every unit with article questions), ``w`` = ``dense_weight`` (0.8) and ``q`` =
-``question_weight`` (0.4). ``asked`` is the article-questions channel
-(:mod:`knowledge.indexing.questions`): the best cosine between the query and the everyday questions
-written for a unit. A unit without such questions uses its own ``z(cosine)`` there, so it ranks
-exactly as with ``w · z(cosine) + (1 − w) · z(bm25)``, the ranking without questions. Measured on the
+``question_weight`` (0.4) times the share of the searchable units that have article questions.
+``asked`` is the article-questions channel (:mod:`knowledge.indexing.questions`): the best cosine
+between the query and the everyday questions written for a unit. A unit without such questions uses
+its own ``z(cosine)`` there, so it ranks exactly as with ``w · z(cosine) + (1 − w) · z(bm25)``, the
+ranking without questions. The share matters because ``z(asked)`` is taken over the units that have
+questions: on the national corpus (4 % of it covered) the best of them would stand out for every
+query, and recall@1 fell from 0.369 to 0.318 with an unscaled weight. Measured on the
 22 laws z-score fusion ranks better than fusing the absolute scores below (recall@5 0.685 vs 0.668) –
 but z-scores say how a unit stands out *within one query*, not how good it is.
 
@@ -202,7 +205,12 @@ class HybridRetriever:
         lexical_mean = float(lexical.mean()) if len(lexical) else 0.0
         lexical_std = float(lexical.std()) if len(lexical) else 0.0
         asked_mean, asked_std = _spread(asked[has_questions])
-        weight_dense, weight_asked = self.dense_weight - self.question_weight, self.question_weight
+        # The channel's z-scores are relative to the units that have questions; when those are a small
+        # part of what may be returned, the best of them stands out whatever the query. So the channel
+        # speaks in proportion to the share of the scope it covers (22 laws: 0.93; national: 0.04).
+        covered = float(has_questions.sum()) / max(int(self._allowed(scope).sum()), 1)
+        weight_asked = self.question_weight * covered
+        weight_dense = self.dense_weight - weight_asked
         ranked = []
         for uid in candidates:
             cosine = dense.get(uid, 0.0)

@@ -65,8 +65,17 @@ def test_questions_attach_only_to_the_text_they_were_written_for(bank_file: Path
 
 
 def test_the_question_channel_finds_an_article_by_a_residents_words(
-    tmp_path: Path, bank_file: Path, encoder: CharGramEmbeddings
+    tmp_path: Path, encoder: CharGramEmbeddings
 ) -> None:
+    # Every in-force law article of the fixture gets a question (the channel's weight follows the share
+    # of the searchable units it covers); the wages article gets the resident's words.
+    lines = [
+        _bank_line(d.title, u.number, [WAGES_QUESTION] if u.number == 30 else [f"想问问：{u.text[:12]}"])
+        for d in sample_documents() if d.kind is UnitKind.LAW and d.status is UnitStatus.IN_FORCE
+        for u in d.units if u.number is not None
+    ]
+    bank_file = tmp_path / "full.jsonl"
+    bank_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with_questions = _open(tmp_path / "with", str(bank_file), encoder)
     with_questions.ingest_documents(sample_documents())
     without = _open(tmp_path / "without", "off", CharGramEmbeddings())
@@ -78,10 +87,12 @@ def test_the_question_channel_finds_an_article_by_a_residents_words(
     hybrid = with_questions.search("包工头拖欠工钱大半年了去哪里告", k=3)
     assert hybrid[0].unit.id == wanted
     assert without.search("包工头拖欠工钱大半年了去哪里告", k=3, mode="questions") == []
-    assert with_questions.stats()["article_questions"] == 3
+    assert with_questions.stats()["article_questions"] == len(lines)
     unit = with_questions.get(wanted)
     assert unit is not None and WAGES_QUESTION in unit.questions
     assert without.get(wanted).questions == ()  # type: ignore[union-attr]
+    plain = [h.unit.id for h in without.search("包工头拖欠工钱大半年了去哪里告", k=10)]
+    assert wanted not in plain[:1]  # the article's own words alone do not find it first
 
 
 def test_question_channel_respects_scope_and_status(
