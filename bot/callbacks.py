@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 
 
 class StartCb(CallbackData, prefix="s"):
-    action: str  # community, grid, consent
+    action: str  # community, page, grid, consent
     value: str = ""
 
 
@@ -38,7 +38,7 @@ class PrivacyCb(CallbackData, prefix="p"):
 
 
 class AdminCb(CallbackData, prefix="a"):
-    action: str  # stats, invite, community, upload
+    action: str  # stats, invite, invite_page, community, upload
     value: str = ""
 
 

@@ -15,8 +15,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject, User
 
+import prompts
 from bot.callbacks import AdminCb
-from bot.keyboards import in_rows, inline
+from bot.keyboards import in_rows, inline, paged
+from bot.render import state_name
 from bot.replies import sent_at_once
 from bot.services import Backend, Services
 from bot.settings import BotSettings
@@ -62,38 +64,41 @@ async def stats(query: CallbackQuery, services: Services, lang: str) -> None:
     if not total:
         await query.message.answer(t("bot.admin.stats_empty", lang))
         return
-    image = await asyncio.to_thread(stats_chart, figures)
+    image = await asyncio.to_thread(stats_chart, figures, lang)
     await query.message.answer_photo(
         BufferedInputFile(image, filename="stats.png"),
         caption=t("bot.admin.stats_caption", lang, total=total),
     )
 
 
-def stats_chart(figures: dict[str, dict[str, int]]) -> bytes:
-    """A PNG with two bar charts: cases by category and by state."""
+# A subset of Noto Sans CJK SC holding every character of the Chinese catalogs (prompts/fonts/OFL.txt):
+# servers rarely have a Chinese font, and without one every label of the chart is drawn as a box.
+CHART_FONT = Path(prompts.__file__).resolve().parent / "fonts" / "HeshiSansSC-Regular.otf"
+
+
+def stats_chart(figures: dict[str, dict[str, int]], lang: str = "zh") -> bytes:
+    """A PNG with two bar charts: cases by category and by state, labelled in the reader's language."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib import font_manager
 
-    cjk = [
-        f.name
-        for f in font_manager.fontManager.ttflist
-        if any(k in f.name for k in ("Noto Sans CJK", "WenQuanYi", "SimHei", "Source Han"))
-    ]
-    if cjk:
-        plt.rcParams["font.family"] = cjk[0]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    for axis, key in zip(axes, ("category", "state"), strict=True):
-        items = sorted(figures.get(key, {}).items(), key=lambda kv: -kv[1])
-        axis.bar([k for k, _ in items], [v for _, v in items], color="#3b7dd8")
-        axis.set_title(key)
-        axis.tick_params(axis="x", rotation=45)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    plt.close(fig)
+    font_manager.fontManager.addfont(str(CHART_FONT))
+    family = font_manager.FontProperties(fname=str(CHART_FONT)).get_name()
+    titles = {"category": t("bot.admin.chart_category", lang), "state": t("bot.admin.chart_state", lang)}
+    with plt.rc_context({"font.family": [family, "DejaVu Sans"]}):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+        for axis, key in zip(axes, ("category", "state"), strict=True):
+            items = sorted(figures.get(key, {}).items(), key=lambda kv: -kv[1])
+            labels = [state_name(k, lang) if key == "state" else k for k, _ in items]
+            axis.bar(labels, [v for _, v in items], color="#3b7dd8")
+            axis.set_title(titles[key])
+            axis.tick_params(axis="x", rotation=45)
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+        plt.close(fig)
     return buffer.getvalue()
 
 
@@ -105,10 +110,9 @@ async def invite(
     if not isinstance(query.message, Message):
         return
     if not callback_data.value:
-        communities = await services.communities.list()
-        buttons = [(c.name, AdminCb(action="invite", value=c.code)) for c in communities]
         await query.message.answer(
-            t("bot.admin.choose_community", lang), reply_markup=inline(in_rows(buttons, 2))
+            t("bot.admin.choose_community", lang),
+            reply_markup=inline(paged(await _invite_buttons(services), 0, _invite_page, lang)),
         )
         return
     invite = await services.mediators.create_invite(callback_data.value, query.from_user.id)
@@ -120,6 +124,22 @@ async def invite(
         + t("invite.single_use", lang, hours=invite.valid_hours)
     )
     await query.message.answer(text)
+
+
+async def _invite_buttons(services: Services) -> list[tuple[str, AdminCb]]:
+    return [(c.name, AdminCb(action="invite", value=c.code)) for c in await services.communities.list()]
+
+
+def _invite_page(page: int) -> AdminCb:
+    return AdminCb(action="invite_page", value=str(page))
+
+
+@router.callback_query(AdminCb.filter(F.action == "invite_page"))
+async def invite_page(query: CallbackQuery, callback_data: AdminCb, services: Services, lang: str) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        page = paged(await _invite_buttons(services), callback_data.value, _invite_page, lang)
+        await query.message.edit_reply_markup(reply_markup=inline(page))
 
 
 async def _ask_for(

@@ -9,7 +9,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import StartCb
-from bot.keyboards import in_rows, inline, main_menu
+from bot.keyboards import in_rows, inline, main_menu, paged
 from bot.services import Community, Resident, ServiceError, Services
 from bot.settings import BotSettings
 from prompts import t
@@ -48,15 +48,35 @@ async def start(
     await _ask_community(message, services, lang)
 
 
-async def _ask_community(message: Message, services: Services, lang: str) -> None:
+async def _community_buttons(services: Services) -> list[tuple[str, StartCb]]:
     communities = [c for c in await services.communities.list() if c.level in ("village", "community")]
     if not communities:
         communities = await services.communities.list()
-    if not communities:
+    return [(c.name, StartCb(action="community", value=c.code)) for c in communities]
+
+
+def _turn_to(page: int) -> StartCb:
+    return StartCb(action="page", value=str(page))
+
+
+async def _ask_community(message: Message, services: Services, lang: str) -> None:
+    buttons = await _community_buttons(services)
+    if not buttons:
         await message.answer(t("bot.start.no_communities", lang))
         return
-    buttons = [(c.name, StartCb(action="community", value=c.code)) for c in communities]
-    await message.answer(t("bot.start.choose_community", lang), reply_markup=inline(in_rows(buttons, 2)))
+    await message.answer(
+        t("bot.start.choose_community", lang), reply_markup=inline(paged(buttons, 0, _turn_to, lang))
+    )
+
+
+@router.callback_query(StartCb.filter(F.action == "page"))
+async def community_page(query: CallbackQuery, callback_data: StartCb, services: Services, lang: str) -> None:
+    """Another page of the community buttons, in the same message."""
+    await query.answer()
+    buttons = await _community_buttons(services)
+    if buttons and isinstance(query.message, Message):
+        page = paged(buttons, callback_data.value, _turn_to, lang)
+        await query.message.edit_reply_markup(reply_markup=inline(page))
 
 
 async def _choose_grid_or_consent(

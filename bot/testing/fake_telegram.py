@@ -296,6 +296,20 @@ class FakeTelegram:
                 continue
         return self.messages[chat_id]
 
+    async def wait_edited(self, message: SentMessage, times: int = 1, timeout: float = 10.0) -> SentMessage:
+        """Wait until the bot has edited ``message`` (its text or buttons) at least ``times`` times."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while message.edited < times:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                raise TimeoutError(f"message {message.message_id} edited {message.edited} of {times} times")
+            self._new_message.clear()
+            try:
+                await asyncio.wait_for(self._new_message.wait(), remaining)
+            except TimeoutError:
+                continue
+        return message
+
     async def wait_text(self, chat_id: int, needle: str, timeout: float = 10.0) -> SentMessage:
         """Wait for a message in ``chat_id`` containing ``needle``, sent since that user last acted."""
         deadline = asyncio.get_running_loop().time() + timeout

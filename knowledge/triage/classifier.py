@@ -20,7 +20,7 @@ from knowledge.triage.urgent import find_urgent
 
 # Neighbour votes alone may call a message urgent only when they are this sure (rules missed it).
 # Chosen by leave-one-out F2 over the shipped training examples: python -m benchmarks.triage_calibrate
-URGENT_VOTE_THRESHOLD = 0.7
+URGENT_VOTE_THRESHOLD = 0.55
 URGENT_VOTE_SIMILARITY = 0.0
 # A question whose dispute evidence reaches this is answered *and* offered a mediation case.
 HIDDEN_DISPUTE_THRESHOLD = 0.3

@@ -8,6 +8,7 @@ buried inside long mixed messages and with spaces, full-width letters and emoji.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,14 +45,25 @@ _HARMLESS = re.compile(
     r"(做梦|梦见|梦到|(电视|电视剧|电影|新闻|小说|视频|短视频|游戏|纪录片|节目)(里|上|中))[^，。,.!！？?;；\n]{0,16}|"
     # A clause set in the past ("去年他打过我一次") or a hypothetical ("万一有人晕倒") is not happening now;
     # a present clause in the same message still counts.
-    r"(去年|前年|上个月|上周|上礼拜|上星期|小时候|几年前|那年|早些年)(?![^，。,.!！？?;；\n]{0,16}(走|去世|过世|不在|死))"
-    r"[^，。,.!！？?;；\n]{0,16}|"
+    r"(?:去年|前年|上个月|上周|上礼拜|上星期|小时候|那年|早些年|前些年|早年|当年|以前|那时候|那会儿|"
+    r"(?:[一二两三四五六七八九十几多\d]+|好几|十几|几十)(?:年|个月)(?:前|以前))"
+    # A death word ahead is kept for join_the_dead ("去年老伴走了，我想去陪她") only when the message goes
+    # on to joining them; "前年我爸煤气中毒死了，房东要不要赔" is a question about a past death.
+    r"(?![^，。,.!！？?;；\n]{0,16}(?:走|去世|过世|不在|死)[\s\S]{0,30}(?:找|陪|见))"
+    # The past clause ends where the writer turns to now ("去年他打过我现在又拿着刀"), and never hides the
+    # writer's own wish to die ("我以前想过自杀，现在又想了": past wishes are a risk, not a past event).
+    r"(?:(?!现在|今天|今晚|刚才|刚刚|正在|马上|眼下|这会|又|还在|想过?(?:自杀|死|轻生|寻死|寻短见)|不想活|活不下去)"
+    r"[^，。,.!！？?;；\n]){0,16}|"
+    # A death that is over, asked about for inheritance, insurance or damages ("自杀去世的人留下的房子",
+    # "父亲自杀后留下的债务", "煤气中毒去世的，意外险赔不赔"); "刚…去世" is left alone.
+    r"(?<!刚)(?<!刚才)(?<!刚刚)(?:自杀|轻生|自尽|跳河|跳楼|跳江|上吊|喝农药|服毒|中毒|触电|溺水|车祸)"
+    r"(?:(?:去世|过世|身亡|死亡)(?:的|后|以后|之后)|(?:后|以后|之后)留下)|"
     r"(万一|假如|一旦)[^，。,.!！？?;；\n]{0,8}(晕倒|溺水|落水|掉进水|着火|起火|触电|中毒|摔倒|昏迷|出事)|防溺水|防火|防诈|"
     r"得要死|得要命|香死|甜死|辣死|咸死|乐死|爽死|羡慕死|打(了)?(一下午|一晚上|一天|几圈)?(的)?(牌|麻将|扑克)|火烧云|用火烧|"
     r"打死(我|他|她|你)?也不|想死(你|我了|你们)|笑死|气死我了|累死|热死|冷死|饿死|困死|烦死|吵死|"
     r"臭死|忙死|美死|馋死|丑死|急死|愁死|克死|杀价|杀毒|杀虫|(杀猪|杀鸡|杀鱼|砍树|砍柴)(?!刀|斧)|杀青|秒杀|砍价|"
     r"烧饭|烧菜|红烧|烧烤|烧香|烧纸|烧开水|发烧|打不开|打不通|打翻|"
-    r"火灾(补偿|赔偿|保险|险|以后|之后|后|过后)|((会|容易|可能|随时会)|(怕|担心|小心|万一|防止|以免|免得)[^，。,.!！？?了]{0,4})(再|又)?(着火|起火|烧起来|失火)(?!了)|火锅|火车|火腿|火柴|(?<![着起失大窜蹿])火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
+    r"火灾(补偿|赔偿|保险|险|以后|之后|后|过后)|((会|容易|可能|随时会)|(怕|担心|小心|万一|防止|以免|免得)[^，。,.!！？?了]{0,4})(再|又)?(着火|起火|烧起来|失火)(?!了)|火锅|火车|火腿|火柴|(?<![着起失大窜蹿])(?<![着起失大窜蹿][,.，。、!！])(?<![着起失大窜蹿]\.\.\.)火了|(?<!马)上火|发火|火气|火爆|红火|生火做饭|炸鸡|炸酱|油炸|炸串|水枪|焊枪|喷枪|枪手|"
     r"电脑中毒|手机中毒|打电话|打(他|她|我|你)(的)?(电话|手机|微信)|打官司|打工|打扫|打牌|打麻将|打针|打听|打算|打车|"
     r"打印|打开|打扰|打招呼|打理|打字|(?<![腿手膊])打折|打卡|打款|打钱|打欠条|打井|打农药|打疫苗|打游戏|打篮球|打球"
 )
@@ -615,8 +627,14 @@ _IDIOM_MARK = "丨"  # stands where an idiom was removed; a CJK character, so co
 
 
 def _safe_flat(text: str) -> str:
-    # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们".
-    return compact(_HARMLESS.sub(_IDIOM_MARK, normalize(text)))
+    # Idioms are removed before punctuation goes, so "我想死，你们…" is not read as "想死你们"; but after
+    # the decorative symbols go, so that an emoji between "窜" and "火了" is not read as 这个视频火了.
+    return compact(_HARMLESS.sub(_IDIOM_MARK, _without_symbols(normalize(text))))
+
+
+def _without_symbols(text: str) -> str:
+    """Drop emoji and other symbols left after normalize() mapped the meaningful ones (🔥, 🔪) to words."""
+    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "S")
 
 
 # The writer says the fire is out, and nothing says it is burning again.

@@ -54,6 +54,9 @@ HARMLESS = [
     "紧急呼叫按钮按了没反应",
     "他开车撞死了我家的羊",
     "这价格真是要了我的命",
+    "父亲自杀后留下的债务",
+    "煤气中毒去世的人意外险赔不赔",
+    "喝农药去世的老人医保报不报",
 ]
 
 filler_text = st.lists(st.sampled_from(FILLER), min_size=1, max_size=6).map("，".join)
@@ -84,6 +87,53 @@ def test_urgent_stays_urgent_with_spaces_and_emoji_between_characters(
 @given(idiom=st.sampled_from(HARMLESS), before=filler_text, after=filler_text)
 def test_harmless_idioms_stay_non_urgent_in_any_ordinary_context(idiom: str, before: str, after: str) -> None:
     assert not find_urgent(f"{before}，{idiom}，{after}"), idiom
+
+
+# A danger that is over, asked about as a legal matter, is not happening now; a present danger said
+# after it still is.
+PAST_WORDS = ["去年", "前年", "五年前", "三个月前", "以前", "当年", "小时候", "十几年前", "那时候"]
+PAST_EVENTS = [
+    "他拿刀威胁过我",
+    "邻居拿刀砍过我",
+    "他说要杀了我全家",
+    "我哥自杀了",
+    "我爸煤气中毒死了",
+    "他把我打伤过",
+]
+LEGAL_ASKS = ["现在还能告他吗", "赔偿怎么算", "这算不算恐吓", "保险公司赔不赔", "能不能起诉", "房子怎么继承"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    past=st.sampled_from(PAST_WORDS),
+    event=st.sampled_from(PAST_EVENTS),
+    ask=st.sampled_from(LEGAL_ASKS),
+    before=filler_text,
+)
+def test_a_legal_question_about_a_past_danger_is_not_urgent(
+    past: str, event: str, ask: str, before: str
+) -> None:
+    assert not find_urgent(f"{before}，{past}{event}，{ask}"), f"{past}{event}，{ask}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    example=st.sampled_from(EXAMPLES),
+    past=st.sampled_from(PAST_WORDS),
+    event=st.sampled_from(PAST_EVENTS),
+    joint=st.sampled_from(["，", "。", "现在", "今天", "刚才", "又"]),
+)
+def test_a_present_danger_after_a_past_one_stays_urgent(
+    example: str, past: str, event: str, joint: str
+) -> None:
+    assert find_urgent(f"{past}{event}{joint}{example}"), f"{past}{event}{joint}{example}"
+
+
+def test_the_writers_own_past_wish_to_die_is_not_hidden_as_past() -> None:
+    assert find_urgent("我以前想过自杀，现在又想了")
+    assert find_urgent("去年就不想活了，到现在还是这样")
+    assert find_urgent("前年我妈去世了我现在也不想活了")
+    assert find_urgent("去年老伴走了，我想去陪她了")
 
 
 PINYIN = ["zhao huo le", "wo bu xiang huo le", "zì shā", "mei qi xie lou le", "jiu ming", "bang jia"]
