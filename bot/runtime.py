@@ -52,8 +52,7 @@ async def load_backend(settings: BotSettings, assistant: Assistant | None = None
     """The case service (``intake``) behind the bot's ports, with the assistant."""
     from bot.adapters.intake_backend import IntakeBackend
 
-    secret = settings.telegram_token.get_secret_value().encode()
-    return await IntakeBackend.open(assistant or load_assistant(), secret, settings.data_dir)
+    return await IntakeBackend.open(assistant or load_assistant(), settings.data_dir)
 
 
 def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

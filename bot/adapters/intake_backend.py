@@ -403,7 +403,6 @@ class IntakeBackend:
         engine: AsyncEngine,
         states_engine: AsyncEngine,
         assistant: Assistant,
-        secret: bytes,
         read_engine: AsyncEngine | None = None,
         states_read_engine: AsyncEngine | None = None,
     ) -> None:
@@ -418,10 +417,9 @@ class IntakeBackend:
         self.states_read_engine = states_read_engine or states_engine
         self._stores: list[SqliteChatStates] = []  # closed with the backend
         self.assistant = assistant
-        self.secret = secret  # no longer used by invitations (stored server side); kept for callers
 
     @classmethod
-    async def open(cls, assistant: Assistant, secret: bytes, data_dir: Path | None = None) -> IntakeBackend:
+    async def open(cls, assistant: Assistant, data_dir: Path | None = None) -> IntakeBackend:
         settings = IntakeSettings(data_dir=data_dir) if data_dir else IntakeSettings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         url = settings.resolved_database_url
@@ -442,7 +440,6 @@ class IntakeBackend:
             make_engine(url, **timeout),
             make_engine(states_url, **timeout),
             assistant,
-            secret,
             read_engine=make_read_engine(url, readers=16, **timeout) if url.startswith("sqlite") else None,
             states_read_engine=make_read_engine(states_url, **timeout) if url.startswith("sqlite") else None,
         )

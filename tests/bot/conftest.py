@@ -62,7 +62,7 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
 
 async def open_backend(assistant: Any) -> IntakeBackend:
     """The real case service on this test's data directory."""
-    return await IntakeBackend.open(assistant, b"test-secret", Path(os.environ["HESHI_DATA_DIR"]))
+    return await IntakeBackend.open(assistant, Path(os.environ["HESHI_DATA_DIR"]))
 
 
 async def start_bot(telegram: FakeTelegram, assistant: Any) -> tuple[BotProcess, IntakeBackend]:
