@@ -5,7 +5,7 @@ A resident's question is compared with the questions written for each article (q
 which a small encoder does far better than question to statute text); an article's score in this
 channel is its best-matching question. The vectors are not kept in Chroma: they would crowd the
 article vectors out of the approximate search, and a brute-force product over all of them is cheap
-(the bundled set: ~15,000 questions, 23 MB, ~2 ms a query). Like the BM25 matrix the index is derived
+(the bundled set: 8,932 questions, 13 MB, ~2 ms a query). Like the BM25 matrix the index is derived
 data: rebuilt from the manifest and the embedding cache (the ingest encodes every question once) after
 each change (reusing its own saved vectors, so only new questions are encoded), and saved with the
 index generation it belongs to.

@@ -202,8 +202,7 @@ class HybridRetriever:
         dense.update(self._dense_of(missing, vector))
         position = self._position
         dense_mean, dense_std = self._dense_spread(vector)
-        lexical_mean = float(lexical.mean()) if len(lexical) else 0.0
-        lexical_std = float(lexical.std()) if len(lexical) else 0.0
+        lexical_mean, lexical_std = _spread(lexical)
         asked_mean, asked_std = _spread(asked[has_questions])
         # The channel's z-scores are relative to the units that have questions; when those are a small
         # part of what may be returned, the best of them stands out whatever the query. So the channel
@@ -222,7 +221,7 @@ class HybridRetriever:
             if i is not None and has_questions[i]:
                 asked_z = (float(asked[i]) - asked_mean) / asked_std
             key = weight_dense * dense_z + weight_asked * asked_z
-            key += (1.0 - self.dense_weight) * (bm25 - lexical_mean) / max(lexical_std, 1e-6)
+            key += (1.0 - self.dense_weight) * (bm25 - lexical_mean) / lexical_std
             ranked.append((key, uid, calibrated_score(cosine, bm25, cover), cosine, bm25))
         ranked.sort(key=lambda item: -item[0])
         result, ceiling = [], 1.0
