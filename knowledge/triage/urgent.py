@@ -42,7 +42,12 @@ def _p(name: str, danger: Danger, pattern: str, *examples: str) -> UrgentPattern
 
 # Idioms that contain an alarming word but mean nothing dangerous ("打死我也不信", "想死你了").
 _HARMLESS = re.compile(
-    r"(做梦|梦见|梦到|(电视|电视剧|电影|新闻|小说|视频|短视频|游戏|纪录片|节目)(里|上|中))[^，。,.!！？?;；\n]{0,16}|"
+    r"(做梦|梦见|梦到|(电视|电视剧|连续剧|抗日剧|古装剧|电影|新闻|小说|视频|短视频|游戏|纪录片|节目|直播)"
+    # What a film or the news shows or says ("看新闻说外地化工厂爆炸了") happened somewhere else.
+    r"(里|上|中|说|报道|报导|播的|演的|讲的))[^，。,.!！？?;；\n]{0,16}|"
+    # Prevention ("发个定位手环以防走丢", "装报警器防止一氧化碳中毒"): a risk named, nobody in danger now.
+    r"(?:以防|防止|以免|免得|预防|谨防)[^，。,.!！？?;；\n]{0,6}(?:走丢|走失|被拐|溺水|落水|触电|中毒|摔倒|跌倒|"
+    r"着火|起火|失火|火灾|爆炸|泄漏|漏气|自杀|轻生)|"
     # A clause set in the past ("去年他打过我一次") or a hypothetical ("万一有人晕倒") is not happening now;
     # a present clause in the same message still counts.
     r"(?:去年|前年|上个月|上周|上礼拜|上星期|小时候|那年|早些年|前些年|早年|当年|以前|那时候|那会儿|"
@@ -640,6 +645,17 @@ def _without_symbols(text: str) -> str:
 # The writer says the fire is out, and nothing says it is burning again.
 _FIRE_OUT = re.compile(r"火(已经|早就?|都|总算|终于)?(被)?(灭|扑灭|熄灭|浇灭)(了|掉了)")
 _FIRE_AGAIN = re.compile(r"又(烧|着|起火|冒烟)|复燃|还在(烧|冒烟|冒火)|没(灭|扑灭)|灭不(了|掉)")
+# The writer says the gas is shut off ("幸亏发现得早关了阀门"), and nothing says it still leaks or smells.
+_GAS_OFF = re.compile(
+    r"(关|关掉|关上|拧紧)(了)?(总)?(阀门|气阀|总阀|燃气阀|煤气阀)|(阀门|总阀|气阀)(已经|早就?)?(关|关掉|关上)(了)"
+)
+_GAS_AGAIN = re.compile(
+    r"还(在|是)?(漏|响|嘶|冒|有(味|气味|股)|很(大|重|冲|浓))|(味道?|气味)(还|更|越来越)|关不(上|住|紧|掉)|没关"
+)
+
+
+# A shut valve silences only a leak or a smell; an explosion or a poisoning is never silenced.
+_NOT_JUST_A_LEAK = re.compile(r"爆|炸|中毒|一氧化碳|晕|昏|叫不醒")
 
 
 def find_urgent(text: str) -> list[UrgentMatch]:
@@ -649,11 +665,23 @@ def find_urgent(text: str) -> list[UrgentMatch]:
     flat = _safe_flat(text)
     segments = flat.split(_IDIOM_MARK)
     fire_is_out = bool(_FIRE_OUT.search(flat)) and not _FIRE_AGAIN.search(flat)
+    gas_is_off = bool(_GAS_OFF.search(flat)) and not _GAS_AGAIN.search(flat)
     matches: list[UrgentMatch] = []
     for pattern in URGENT_PATTERNS:
         if fire_is_out and pattern.danger is Danger.FIRE:
             continue  # "柴堆点着了，火早灭了，他不赔": a past fire (labelling rule 2)
-        found = next((m for segment in segments if (m := pattern.regex.search(segment))), None)
+        stopped = (
+            gas_is_off and pattern.danger is Danger.GAS
+        )  # "漏气，关了阀门，商家不认": a leak that is over
+        found = next(
+            (
+                m
+                for segment in segments
+                for m in pattern.regex.finditer(segment)
+                if not (stopped and not _NOT_JUST_A_LEAK.search(m.group(0)))
+            ),
+            None,
+        )
         if found:
             matches.append(UrgentMatch(pattern.name, pattern.danger, found.group(0)))
     return matches

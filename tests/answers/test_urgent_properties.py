@@ -158,3 +158,75 @@ def test_single_syllable_pinyin_counts_only_as_a_word_of_its_own() -> None:
     assert find_urgent("you ren na qiang") and find_urgent("他手里有把土qiang")
     assert not find_urgent("wo mei qian le")  # 没钱, not 煤气
     assert not find_urgent("ta qiangdiao le hen duo ci")  # 强调: qiang inside a longer word
+
+
+# What a film or the news shows or says happened somewhere else; a danger of the writer's own said in
+# the next clause still counts.
+MEDIA_FRAMES = ["看新闻说", "新闻报道", "电视上说", "电影里", "电视剧里演的", "短视频里", "抗日剧里"]
+MEDIA_EVENTS = ["外地一个化工厂爆炸了", "有个女的跳河了", "有人煤气中毒", "一家人被砍伤了", "仓库着火了"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    frame=st.sampled_from(MEDIA_FRAMES),
+    event=st.sampled_from(MEDIA_EVENTS),
+    before=filler_text,
+    after=filler_text,
+)
+def test_what_the_news_or_a_film_shows_is_not_urgent(frame: str, event: str, before: str, after: str) -> None:
+    assert not find_urgent(f"{before}。{frame}{event}，{after}"), f"{frame}{event}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    frame=st.sampled_from(MEDIA_FRAMES),
+    event=st.sampled_from(MEDIA_EVENTS),
+    example=st.sampled_from(EXAMPLES),
+)
+def test_a_present_danger_after_news_talk_stays_urgent(frame: str, event: str, example: str) -> None:
+    assert find_urgent(f"{frame}{event}，{example}"), f"{frame}{event}，{example}"
+
+
+# A prevention measure names a danger that is not happening ("发个定位手环以防走丢").
+PREVENTION = ["以防", "防止", "以免", "免得", "预防"]
+PREVENTED = ["走丢", "走失", "溺水", "触电", "煤气中毒", "一氧化碳中毒", "着火", "火灾", "爆炸", "燃气泄漏"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    marker=st.sampled_from(PREVENTION),
+    harm=st.sampled_from(PREVENTED),
+    proposal=st.sampled_from(["建议给独居老人装个报警器", "希望村里多发几个手环", "能不能在河边装栏杆"]),
+    after=filler_text,
+)
+def test_a_prevention_proposal_is_not_urgent(marker: str, harm: str, proposal: str, after: str) -> None:
+    assert not find_urgent(f"{proposal}，{marker}{harm}，{after}"), f"{proposal}，{marker}{harm}"
+
+
+# A leak the writer has stopped at the valve is over; one that still leaks or has hurt someone is not.
+STOPPED_LEAKS = ["燃气热水器装好第二天就漏气", "厨房闻到煤气味", "液化气罐的接口漏气了"]
+VALVE_SHUT = ["我赶紧关了阀门", "幸亏发现得早关了总阀", "阀门已经关了"]
+AFTER_THE_VALVE = [(ask, False) for ask in ["商家不肯退", "这个谁来赔", "物业说不归他们管"]] + [
+    (still, True)
+    for still in [
+        "可是还在漏",
+        "屋里味道还很大",
+        "阀门关不上",
+        "我妈已经晕倒了",
+        "老人叫不醒",
+        "接着就爆炸了",
+    ]
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    leak=st.sampled_from(STOPPED_LEAKS),
+    shut=st.sampled_from(VALVE_SHUT),
+    after=st.sampled_from(AFTER_THE_VALVE),
+)
+def test_a_leak_stopped_at_the_valve_is_over_unless_it_goes_on(
+    leak: str, shut: str, after: tuple[str, bool]
+) -> None:
+    tail, still_dangerous = after
+    assert bool(find_urgent(f"{leak}，{shut}，{tail}")) == still_dangerous, f"{leak}，{shut}，{tail}"
