@@ -670,9 +670,8 @@ def find_urgent(text: str) -> list[UrgentMatch]:
     for pattern in URGENT_PATTERNS:
         if fire_is_out and pattern.danger is Danger.FIRE:
             continue  # "柴堆点着了，火早灭了，他不赔": a past fire (labelling rule 2)
-        stopped = (
-            gas_is_off and pattern.danger is Danger.GAS
-        )  # "漏气，关了阀门，商家不认": a leak that is over
+        # "漏气，关了阀门，商家不认": a leak that is over
+        stopped = gas_is_off and pattern.danger is Danger.GAS
         found = next(
             (
                 m
