@@ -320,6 +320,10 @@ class Services:
     # Work to do only once the transaction is committed (clear a form, confirm to the user).
     on_commit: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     used_database: bool = False  # set by the backend at the commit: the update read or wrote something
+    # Set by the backend at the commit: every resident this update wrote through ``residents``, as read
+    # back inside the same transaction (None: deleted), so the bot can remember the new value instead of
+    # reading it again on the resident's next message.
+    written_residents: dict[int, Resident | None] = field(default_factory=dict)
 
 
 class NotificationSender(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import aliased
 
 from intake import lifecycle as lc
@@ -32,6 +32,30 @@ from intake.routing import Router
 from intake.views import ResidentView
 
 LANGUAGES = ("zh", "en")
+
+
+def _resident_view_statement() -> Any:
+    """The bot reads the resident of nearly every update: one statement, built once (building a
+    select with two aliased joins cost more CPU than running it), columns only (no ORM identity map)."""
+    community, grid = aliased(Community), aliased(Community)
+    return (
+        select(
+            Resident.chat_id,
+            Resident.display_name,
+            Resident.phone,
+            community.code,
+            grid.code,
+            Resident.language,
+            Resident.consent_at,
+            Resident.consent_version,
+        )
+        .outerjoin(community, community.id == Resident.community_id)
+        .outerjoin(grid, grid.id == Resident.grid_id)
+        .where(Resident.chat_id == bindparam("chat_id"))
+    )
+
+
+_RESIDENT_VIEW = _resident_view_statement()
 
 
 @dataclass(frozen=True)
@@ -99,29 +123,8 @@ class ResidentService(ClockedService):
         return row is not None and row.consent_at is not None
 
     async def get(self, chat_id: int) -> ResidentView | None:
-        # One statement, not three: the bot reads the resident of nearly every update it handles.
-        community, grid = aliased(Community), aliased(Community)
-        found = (
-            await self.session.execute(
-                select(Resident, community.code, grid.code)
-                .outerjoin(community, community.id == Resident.community_id)
-                .outerjoin(grid, grid.id == Resident.grid_id)
-                .where(Resident.chat_id == chat_id)
-            )
-        ).first()
-        if found is None:
-            return None
-        row, community_code, grid_code = found
-        return ResidentView(
-            row.chat_id,
-            row.display_name,
-            row.phone,
-            community_code,
-            grid_code,
-            row.language,
-            row.consent_at,
-            row.consent_version,
-        )
+        found = (await self.session.execute(_RESIDENT_VIEW, {"chat_id": chat_id})).first()
+        return None if found is None else ResidentView(*found)
 
     async def export_data(self, chat_id: int) -> dict[str, Any]:
         """Everything heshi holds about this resident, as JSON-ready data (个人信息保护法 access right)."""

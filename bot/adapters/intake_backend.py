@@ -90,6 +90,7 @@ def _when(value: Any) -> datetime:
 class Residents(_Calls):
     def __init__(self, svc: IntakeServices) -> None:
         self.svc = svc
+        self.written: set[int] = set()  # chat ids written in this unit of work
 
     async def get(self, chat_id: int) -> port.Resident | None:
         view = await self.svc.residents.get(chat_id)
@@ -108,6 +109,7 @@ class Residents(_Calls):
     async def register(
         self, chat_id: int, name: str, community: str, grid: str | None, language: str
     ) -> port.Resident:
+        self.written.add(chat_id)
         await self.call(
             self.svc.residents.register(
                 chat_id, name, language=language, community_code=community, grid_code=grid
@@ -118,9 +120,11 @@ class Residents(_Calls):
         return resident
 
     async def consent(self, chat_id: int, version: str) -> None:
+        self.written.add(chat_id)
         await self.call(self.svc.residents.give_consent(chat_id, version))
 
     async def set_language(self, chat_id: int, language: str) -> None:
+        self.written.add(chat_id)
         view = await self.svc.residents.get(chat_id)
         if view is None:  # not registered yet: a bare record holding only the language
             await self.call(self.svc.residents.register(chat_id, "", language=language))
@@ -139,6 +143,7 @@ class Residents(_Calls):
         return dict(await self.call(self.svc.residents.export_data(chat_id)))
 
     async def delete(self, chat_id: int) -> None:
+        self.written.add(chat_id)
         await self.call(self.svc.residents.delete_data(chat_id))
 
 
@@ -460,6 +465,10 @@ class IntakeBackend:
         async with self.sessions() as session:
             services = self._services(session)
             yield services
+            residents = services.residents
+            if isinstance(residents, Residents):  # read back what was written, in the same transaction
+                for chat_id in sorted(residents.written):
+                    services.written_residents[chat_id] = await residents.get(chat_id)
             services.used_database = session.in_transaction()
             await session.commit()
 

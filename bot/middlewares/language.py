@@ -2,9 +2,12 @@
 
 The resident is read in a short read of its own (on SQLite beside the one writer), so the update's
 unit of work takes the database only when the handler needs it (a question answered from the knowledge
-base never does). The reading is remembered for a short while: it is forgotten as soon as an update of
-that user has used the database (it may have changed the resident: registration, consent, language,
-deletion), and changes made outside this process (the CLI) are seen within ``ttl`` seconds.
+base never does). The reading is remembered for a short while. An update that wrote residents through
+the resident service (registration, grid, consent, language, deletion) hands back what it wrote, read
+inside its own transaction, and that value is remembered: a resident's first question after the
+registration needs no read (in a burst of registrations that read was most of the question's wait).
+Any other update of that user that used the database forgets the reading, and changes made outside
+this process (the CLI) are seen within ``ttl`` seconds.
 
 This middleware wraps the unit of work (``ServicesMiddleware``), so it sees whether the update used it.
 """
@@ -40,11 +43,14 @@ class LanguageMiddleware(BaseMiddleware):
             return seen[1]
         async with backend.reading() as services:
             resident = await services.residents.get(user.id)
-        self._residents[user.id] = (self.clock(), resident)
-        self._residents.move_to_end(user.id)
+        self._remember(user.id, resident)
+        return resident
+
+    def _remember(self, chat_id: int, resident: Resident | None) -> None:
+        self._residents[chat_id] = (self.clock(), resident)
+        self._residents.move_to_end(chat_id)
         while len(self._residents) > self.remembered:
             self._residents.popitem(last=False)
-        return resident
 
     async def __call__(
         self,
@@ -67,6 +73,10 @@ class LanguageMiddleware(BaseMiddleware):
             result = await handler(event, data)
             services: Services | None = data.get("services")
             changed = services is None or services.used_database
+            if services is not None:
+                for chat_id, written in services.written_residents.items():
+                    self._remember(chat_id, written)
+                changed = changed and (user is None or user.id not in services.written_residents)
             return result
         finally:
             if user is not None and changed:

@@ -3,10 +3,16 @@ notification, end to end over HTTP through the fake Bot API."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
 from bot.adapters.intake_backend import IntakeBackend
 from bot.services import CaseDraft
 from bot.testing.fake_telegram import FakeTelegram
-from bot.testing.harness import BotProcess
+from bot.testing.harness import BotProcess, offline_settings
 from tests.bot.conftest import RESIDENT, register
 
 NEWCOMER = 1777
@@ -58,3 +64,37 @@ async def test_a_newcomer_chooses_english_before_start(telegram: FakeTelegram, r
     await telegram.wait_text(NEWCOMER, "I will speak English")
     telegram.send_text(NEWCOMER, "/start")
     await telegram.wait_text(NEWCOMER, "Hello, I am heshi")
+
+
+async def test_the_registration_hands_its_resident_to_the_next_message(
+    telegram: FakeTelegram, backend: IntakeBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What /start, the grid and the consent wrote is remembered as written: the resident's first question
+    reads nothing (in a burst of registrations that read was most of a question's wait), and a later
+    change (the language) is seen at once."""
+    reads: list[str] = []
+    reading = backend.reading
+
+    def counted() -> Any:
+        reads.append("read")
+        return reading()
+
+    monkeypatch.setattr(backend, "reading", counted)
+    process = await BotProcess.build(
+        offline_settings(telegram, Path(os.environ["HESHI_DATA_DIR"])), backend
+    ).start()
+    try:
+        await register(telegram)
+        after_registration = len(reads)
+        telegram.send_text(RESIDENT, "邻居家的树挡住了我家的光")
+        await telegram.wait_text(RESIDENT, "第二百九十六条")
+        assert len(reads) == after_registration  # consented, in QSC-01: known without a read
+        telegram.send_text(RESIDENT, "/language")
+        await telegram.wait_text(RESIDENT, "请选择语言")
+        telegram.press_label(RESIDENT, "English")
+        await telegram.wait_text(RESIDENT, "I will speak English")
+        telegram.send_text(RESIDENT, "/help")
+        await telegram.wait_text(RESIDENT, "Here is what I can do")
+        assert len(reads) == after_registration
+    finally:
+        await process.stop()
