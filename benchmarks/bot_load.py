@@ -138,6 +138,18 @@ async def fresh_database(server_url: str | None) -> AsyncIterator[str | None]:
         await connection.close()
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the assistant's worker process)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            children = (task / "children").read_text().split() if (task / "children").exists() else []
+            todo += [int(child) for child in children]
+    return found
+
+
 def cpu_seconds(pid: int | None = None) -> float:
     """CPU time (user + system) of a process so far: ``pid``, or this one."""
     if pid is None:
@@ -223,6 +235,7 @@ async def run(
             profiler = start_profiler(bot.pid, profile, PROFILE_GIL_ONLY) if profile else None
             load_before = load_average()
             cpu_before = cpu_seconds(bot.pid), cpu_seconds()
+            cpu_at_start = {pid: cpu_seconds(pid) for pid in process_tree(bot.pid)[1:]}
             started = time.perf_counter()
             await asyncio.gather(*(p.register() for p in people))
             registered = time.perf_counter()
@@ -232,8 +245,11 @@ async def run(
             else:
                 results = await asyncio.gather(*work, return_exceptions=True)
             finished = time.perf_counter()
+            tree = process_tree(bot.pid)
             rss = peak_rss_mb(bot.pid)
+            worker_rss = sum(peak_rss_mb(pid) for pid in tree[1:])
             cpu_after = cpu_seconds(bot.pid), cpu_seconds()
+            worker_cpu = sum(cpu_seconds(pid) - cpu_at_start.get(pid, 0.0) for pid in tree[1:])
             load_after = load_average()
             if profiler is not None:
                 profiler.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
@@ -270,7 +286,10 @@ async def run(
         "confirm_latency_p50_ms": _ms(confirms, 0.5),  # 确认提交 -> the case number
         "confirm_latency_p95_ms": _ms(confirms, 0.95),
         "bot_peak_rss_mb": round(rss, 1),
+        # the assistant's worker process (HESHI_ASSISTANT_PROCESS, the default); 0 when in the bot's
+        "assistant_worker_peak_rss_mb": round(worker_rss, 1),
         "bot_cpu_seconds": round(cpu_after[0] - cpu_before[0], 1),
+        "assistant_worker_cpu_seconds": round(worker_cpu, 1),
         "benchmark_cpu_seconds": round(cpu_after[1] - cpu_before[1], 1),  # fake Bot API + residents
         "load_average_before": load_before,
         "load_average_after": load_after,

@@ -48,11 +48,17 @@ def load_assistant() -> Assistant:
     return KnowledgeAssistant.open()
 
 
-async def load_backend(settings: BotSettings, assistant: Assistant | None = None) -> Backend:
-    """The case service (``intake``) behind the bot's ports, with the assistant."""
+async def load_backend(
+    settings: BotSettings, assistant: Assistant | None = None, own_process: bool = False
+) -> Backend:
+    """The case service (``intake``) behind the bot's ports, with the assistant: with ``own_process``
+    in a worker process (the bot's runtime), else in this one (terminal, demo)."""
+    from bot.adapters.assistant_process import AssistantProcess
     from bot.adapters.intake_backend import IntakeBackend
 
-    return await IntakeBackend.open(assistant or load_assistant(), settings.data_dir)
+    if assistant is None:
+        assistant = await AssistantProcess.open() if own_process else await asyncio.to_thread(load_assistant)
+    return await IntakeBackend.open(assistant, settings.data_dir)
 
 
 def sample_people() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -112,7 +118,7 @@ async def _set_commands(bot: Bot) -> None:
 
 
 async def run_polling(settings: BotSettings, seed: bool = False) -> None:
-    backend = await load_backend(settings)
+    backend = await load_backend(settings, own_process=settings.assistant_process)
     if seed:
         await seed_sample(backend)
     committed = asyncio.Event()
@@ -143,7 +149,7 @@ async def build_webhook_app(settings: BotSettings) -> tuple[Any, Bot, Dispatcher
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
-    backend = await load_backend(settings)
+    backend = await load_backend(settings, own_process=settings.assistant_process)
     committed = asyncio.Event()
     bot = create_bot(settings)
     dp = build_dispatcher(settings, backend, committed)

@@ -46,6 +46,8 @@ class BotSettings(BaseSettings):
     redis_url: SecretStr | None = None  # FSM storage in Redis instead of the database
     scheduler_interval: float = 15.0  # seconds between case-clock ticks and outbox deliveries
     shutdown_grace: float = 10.0  # seconds updates in flight get to finish when the bot stops
+    # bot run / webhook: answers and triage in a process of their own (another core, no shared lock)
+    assistant_process: bool = True
     privacy_version: str = "2026-11"
 
     @field_validator("admin_chat_ids", "duty_chat_ids", mode="before")

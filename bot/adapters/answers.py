@@ -1,4 +1,6 @@
-"""The bot's ``Assistant`` port on the answers and triage service (``knowledge.answers``)."""
+"""The bot's ``Assistant`` port on the answers and triage service (``knowledge.answers``), in the
+calling process (the terminal chat, the demo, the CLI, and the bot's worker process of
+``bot.adapters.assistant_process``)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,13 @@ class KnowledgeAssistant:
         from knowledge.answers import Assistant
 
         return cls(Assistant.open())
+
+    def ingest(self, paths: list[Path], community: str | None = None) -> int:
+        """Ingest into the knowledge base this assistant answers from, so the next answer sees it."""
+        kb = getattr(self.assistant, "kb", None)
+        if kb is None or not hasattr(kb, "ingest"):
+            return ingest_sources(paths, community)
+        return _ingested_units(kb.ingest(paths, community=community, progress=False))
 
     def respond(self, message: str, community: str | None, lang: str) -> AssistantReply:
         reply = self.assistant.respond(message, community=community, lang=lang)
@@ -50,8 +59,10 @@ def ingest_sources(paths: list[Path], community: str | None = None) -> int:
     """
     from knowledge.kb import KnowledgeBase
 
-    report = KnowledgeBase.open().ingest(paths, community=community, progress=False)
+    return _ingested_units(KnowledgeBase.open().ingest(paths, community=community, progress=False))
+
+
+def _ingested_units(report: Any) -> int:
     if report.errors and not (report.documents_new or report.documents_changed or report.documents_unchanged):
         raise ValueError(report.errors[0][1])
     return int(report.units_added + report.units_replaced + report.units_unchanged)
-

@@ -532,9 +532,16 @@ class IntakeBackend:
         return view.language if view is not None else None
 
     async def ingest_document(self, path: Path, community: str | None) -> int:
+        """Into the knowledge base the assistant answers from, so the next question sees it."""
         from bot.adapters.answers import ingest_sources
 
-        return await asyncio.to_thread(ingest_sources, [path], community)
+        ingest_async = getattr(self.assistant, "ingest_async", None)
+        if ingest_async is not None:  # the assistant's worker process
+            return int(await ingest_async([path], community))
+        ingest = getattr(self.assistant, "ingest", None)
+        if ingest is None:
+            return await asyncio.to_thread(ingest_sources, [path], community)
+        return int(await asyncio.to_thread(ingest, [path], community))
 
     async def outbox_pending(self) -> int:
         from sqlalchemy import func, select
@@ -580,6 +587,9 @@ class IntakeBackend:
             await session.commit()
 
     async def close(self) -> None:
+        close_assistant = getattr(self.assistant, "aclose", None)
+        if close_assistant is not None:  # the assistant's worker process
+            await close_assistant()
         for store in self._stores:
             await store.close()
         self._stores.clear()

@@ -6,15 +6,15 @@ import asyncio
 import logging
 
 from aiogram import Bot, F, Router
-from aiogram.enums import ChatAction
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
+from aiogram.utils.chat_action import ChatActionSender
 
 from bot.callbacks import OfferCb
 from bot.keyboards import inline, main_menu
 from bot.render import split_message
-from bot.services import AssistantReply, Backend, CaseDraft, Resident
+from bot.services import Assistant, AssistantReply, Backend, CaseDraft, Resident
 from bot.settings import BotSettings
 from intake.privacy import mask_pii as mask
 from prompts import t
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 ASSISTANT_INPUT_LIMIT = 2000  # triage reads the start of a very long message
 DRAFT_LIMIT = 5000
+TYPING_AFTER = 1.0  # seconds an answer may take before "typing…" is shown
 
 
 @router.message(StateFilter(None), F.text)
@@ -42,9 +43,11 @@ async def free_text(
         return
     if len(text) > ASSISTANT_INPUT_LIMIT:
         await message.answer(t("bot.triage.too_long", lang))
-    await bot.send_chat_action(message.chat.id, ChatAction.TYPING)
     community = resident.community if resident else None
-    reply = await asyncio.to_thread(backend.assistant.respond, text[:ASSISTANT_INPUT_LIMIT], community, lang)
+    # "typing…" only when the answer is slow to come (a model, a busy moment): most answers take
+    # milliseconds, and the indicator would cost a Bot API request per question.
+    async with ChatActionSender(bot=bot, chat_id=message.chat.id, initial_sleep=TYPING_AFTER):
+        reply = await ask(backend.assistant, text[:ASSISTANT_INPUT_LIMIT], community, lang)
     if reply.urgent or reply.intent == "urgent":
         for chunk in split_message(reply.safety or t("bot.urgent.safety", lang)):
             await message.answer(chunk, reply_markup=main_menu(lang))
@@ -77,6 +80,15 @@ async def free_text(
         )
     elif reply.intent == "chitchat":
         await message.answer(t("bot.triage.chitchat", lang), reply_markup=main_menu(lang))
+
+
+async def ask(assistant: Assistant, text: str, community: str | None, lang: str) -> AssistantReply:
+    """The assistant's reply, off the event loop: from its worker process, else in a worker thread."""
+    respond_async = getattr(assistant, "respond_async", None)
+    if respond_async is not None:
+        reply: AssistantReply = await respond_async(text, community, lang)
+        return reply
+    return await asyncio.to_thread(assistant.respond, text, community, lang)
 
 
 def _answer_messages(reply: AssistantReply, lang: str) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
+import pytest
+
 from bot.adapters.intake_backend import IntakeBackend
 from bot.testing.fake_telegram import FakeTelegram
 from bot.testing.harness import BotProcess
@@ -15,6 +19,29 @@ async def test_question_gets_a_cited_answer(telegram: FakeTelegram, running: Bot
     answer = await telegram.wait_text(RESIDENT, "第二百九十六条")
     assert "《中华人民共和国民法典》" in answer.text
     assert "不动产权利人" in answer.text
+
+
+async def test_typing_is_shown_only_while_a_slow_answer_is_awaited(
+    telegram: FakeTelegram, running: BotProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quick answer needs no "typing…" (one Bot API request saved per question); a slow one shows it."""
+    await register(telegram)
+    telegram.send_text(RESIDENT, "邻居家排水要经过我家院子，我必须让吗？")
+    await telegram.wait_text(RESIDENT, "第二百九十六条")
+    assert not [params for method, params in telegram.calls if method.lower() == "sendchataction"]
+
+    assistant = running.backend.assistant
+    quick = assistant.respond
+
+    def slow(message: str, community: str | None, lang: str) -> object:
+        time.sleep(1.6)  # in the worker thread, as a long answer would
+        return quick(message, community, lang)
+
+    monkeypatch.setattr(assistant, "respond", slow)
+    telegram.send_text(RESIDENT, "邻居家的树挡住了我家的光")
+    await telegram.wait_text(RESIDENT, "第二百九十六条", timeout=15)
+    actions = [params for method, params in telegram.calls if method.lower() == "sendchataction"]
+    assert actions and str(actions[0].get("action")) == "typing"
 
 
 async def file_dispute_and_accept(telegram: FakeTelegram) -> str:
