@@ -19,6 +19,7 @@ import dataclasses
 import hashlib
 import os
 import re
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -49,6 +50,11 @@ def _folder_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else 0
 
 
+# Seconds between checks whether another process (``heshi kb ingest`` beside a running bot) changed the
+# index; one small SQLite read each.
+FOLLOW_EVERY = 5.0
+
+
 class KnowledgeBase:
     """One index per encoder model under ``<data_dir>/kb/<model>/``; the embedding cache is shared."""
 
@@ -72,6 +78,9 @@ class KnowledgeBase:
             self.manifest, self.vectors, self.lexical, self.embeddings, settings.dense_weight,
             settings.candidates, self.question_index, settings.question_weight,
         )
+        self._serving = self._stamp()  # the generation the in-memory indexes belong to
+        self._followed_at = time.monotonic()
+        self._reading = threading.Lock()  # a reload never runs beside a search of this process
 
     @classmethod
     def open(
@@ -171,7 +180,23 @@ class KnowledgeBase:
 
         ``mode`` "dense" or "lexical" uses one retriever alone (benchmarks compare them)."""
         scope = Scope(community=community or None, include_inactive=include_inactive)
-        return self.retriever.search(query, k or self.settings.k_default, scope, mode=mode)
+        with self._reading:
+            self._follow_changes()
+            return self.retriever.search(query, k or self.settings.k_default, scope, mode=mode)
+
+    def _follow_changes(self) -> None:
+        """Load what another process ingested or removed (it saved the derived indexes under the new
+        generation); until they are complete on disk, keep serving the old ones."""
+        now = time.monotonic()
+        if now - self._followed_at < FOLLOW_EVERY:
+            return
+        self._followed_at = now
+        stamp = self._stamp()
+        if stamp == self._serving:
+            return
+        if self.lexical.load(stamp) and self.question_index.load(stamp):
+            self.retriever.refresh()
+            self._serving = stamp
 
     def stats(self) -> dict[str, Any]:
         counts = self.manifest.counts()
@@ -240,8 +265,10 @@ class KnowledgeBase:
         if not changed:
             return
         self.manifest.set_meta("generation", str(int(self._stamp()) + 1))
-        self._rebuild_derived()
-        self.retriever.refresh()
+        with self._reading:
+            self._rebuild_derived()
+            self.retriever.refresh()
+            self._serving = self._stamp()
 
     def _questions_key(self) -> str:
         """Part of every file's ingest key: a new article-questions set re-reads the laws it covers."""

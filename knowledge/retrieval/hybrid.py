@@ -128,6 +128,7 @@ class HybridRetriever:
         self._scope = np.array([by_id.get(uid, ("", ""))[0] for uid in self.lexical.ids], dtype=object)
         self._status = np.array([by_id.get(uid, ("", ""))[1] for uid in self.lexical.ids], dtype=object)
         self._resolver = TitleResolver((title, kind) for title, kind, _, _ in self.manifest.document_titles())
+        self.vectors.forget()
         self._sample = self.vectors.sample(DENSE_SAMPLE)
         self._position = {uid: i for i, uid in enumerate(self.lexical.ids)}
         self._masks: dict[Scope, np.ndarray] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from knowledge.indexing.text import dense_texts, question_texts
 from knowledge.kb import KnowledgeBase
@@ -104,3 +105,22 @@ def test_stats_count_documents_kinds_statuses_and_size(kb: KnowledgeBase) -> Non
     assert stats["units_by_kind"] == {"law": 11, "rules": 12, "faq": 2}
     assert stats["units_by_status"] == {"in_force": 24, "repealed": 1}
     assert stats["bytes_total"] > 0 and stats["bytes_on_disk"]["vectors"] > 0
+
+
+def test_a_change_made_by_another_process_is_followed(
+    kb: KnowledgeBase, kb_settings: KnowledgeSettings, encoder: CharGramEmbeddings, monkeypatch: Any
+) -> None:
+    """A running bot's knowledge base sees what ``heshi kb ingest`` did in another process: its BM25 and
+    article-questions indexes are reloaded from disk at the next search after the check interval."""
+    removed = f"law/{CIVIL_CODE}/296"
+    query = "不动产权利人因用水排水通行利用相邻不动产"
+    assert kb.search(query, k=1)[0].unit.id == removed
+    other = KnowledgeBase.open(kb_settings, embeddings=encoder)  # stands for the other process
+    other.ingest_documents(_civil_code_with(drop=296))
+
+    kb.search(query, k=3)  # within the interval: still the indexes it loaded
+    assert removed in kb.lexical.ids
+    monkeypatch.setattr("knowledge.kb.FOLLOW_EVERY", 0.0)
+    hits = kb.search(query, k=3)
+    assert removed not in kb.lexical.ids
+    assert hits and removed not in [hit.unit.id for hit in hits]
