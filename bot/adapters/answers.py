@@ -22,6 +22,12 @@ class KnowledgeAssistant:
 
         return cls(Assistant.open())
 
+    def prepare(self, messages: list[str]) -> None:
+        """Messages about to be answered one after another: encoded in one batch."""
+        prepare = getattr(self.assistant, "prepare", None)
+        if prepare is not None:
+            prepare(messages)
+
     def ingest(self, paths: list[Path], community: str | None = None) -> int:
         """Ingest into the knowledge base this assistant answers from, so the next answer sees it."""
         kb = getattr(self.assistant, "kb", None)

@@ -9,7 +9,8 @@ The bot talks to the worker over its standard input and output: length-prefixed 
 ``(id, operation, arguments)`` one way and ``(id, ok, value)`` back, read and written by the event loop
 itself (no threads, so nothing in the bot's process waits for the lock to hand a reply over). The
 worker serves one request at a time, in order. Documents uploaded through ``/admin`` are ingested by the
-worker too, into the knowledge base it answers from, so the next answer sees them.
+worker too, into the knowledge base it answers from, so the next answer sees them. Questions that
+arrive together are encoded together (one model call for up to ``BATCH``), then answered in order.
 
 If the worker dies (killed, out of memory), the requests in flight fail (the resident gets the usual
 apology) and the next request starts a new worker. If the bot dies, the worker reads the end of its
@@ -23,6 +24,7 @@ import itertools
 import logging
 import os
 import pickle
+import select
 import sys
 from pathlib import Path
 from typing import IO, Any
@@ -33,6 +35,7 @@ log = logging.getLogger(__name__)
 
 OPERATIONS = ("respond", "ingest")
 HEADER = 4  # bytes of a frame's length, big-endian
+BATCH = 16  # requests the worker takes at once (their texts encoded in one model call)
 START_TIMEOUT = 600.0  # seconds to load the model and the indexes (a cold disk on a small machine)
 
 
@@ -161,15 +164,54 @@ async def _read_frame(stream: asyncio.StreamReader) -> Any:
 
 
 # ------------------------------------------------------------------------------ the worker's side
-def _read_request(source: IO[bytes]) -> Any:
-    header = source.read(HEADER)
-    if len(header) < HEADER:
-        return None  # the bot closed our input or died: time to go
-    return pickle.loads(source.read(int.from_bytes(header, "big")))
+class FrameReader:
+    """Frames from a pipe: ``batch()`` blocks for the first, then takes every whole frame already
+    there, so a burst of questions is seen (and its texts encoded) together."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._buffer = bytearray()
+        self._ended = False
+
+    def _fill(self, wait: bool) -> None:
+        if self._ended or not (wait or select.select([self._fd], [], [], 0)[0]):
+            return
+        chunk = os.read(self._fd, 1 << 16)
+        if chunk:
+            self._buffer += chunk
+        else:
+            self._ended = True  # the bot closed our input or died
+
+    def _take(self) -> Any:
+        if len(self._buffer) < HEADER:
+            return None
+        size = int.from_bytes(self._buffer[:HEADER], "big")
+        if len(self._buffer) < HEADER + size:
+            return None
+        message = pickle.loads(bytes(self._buffer[HEADER : HEADER + size]))
+        del self._buffer[: HEADER + size]
+        return message
+
+    def batch(self, limit: int = BATCH) -> list[Any]:
+        """Up to ``limit`` requests, at least one unless the input ended (then an empty list)."""
+        messages: list[Any] = []
+        while not messages:
+            while len(messages) < limit and (message := self._take()) is not None:
+                messages.append(message)
+            if messages or self._ended:
+                break
+            self._fill(wait=True)
+        while len(messages) < limit:  # whatever else has arrived meanwhile
+            self._fill(wait=False)
+            message = self._take()
+            if message is None:
+                break
+            messages.append(message)
+        return messages
 
 
-def serve(source: IO[bytes], sink: IO[bytes]) -> None:
-    """Answer requests from ``source`` on ``sink`` until ``source`` ends."""
+def serve(source: int, sink: IO[bytes]) -> None:
+    """Answer requests from the pipe ``source`` on ``sink`` until ``source`` ends."""
     from bot.adapters.answers import KnowledgeAssistant
 
     def send(message: Any) -> None:
@@ -183,15 +225,19 @@ def serve(source: IO[bytes], sink: IO[bytes]) -> None:
         send((0, False, f"{type(error).__name__}: {error}"))
         return
     send((0, True, "ready"))
-    while (message := _read_request(source)) is not None:
-        request, operation, args = message
-        try:
-            if operation not in OPERATIONS:
-                raise ValueError(f"unknown operation {operation!r}")
-            send((request, True, getattr(assistant, operation)(*args)))
-        except Exception as error:  # one failed request must not end the worker
-            log.exception("assistant request %s failed", operation)
-            send((request, False, f"{type(error).__name__}: {error}"))
+    reader = FrameReader(source)
+    while requests := reader.batch():
+        questions = [args[0] for _, operation, args in requests if operation == "respond"]
+        if len(questions) > 1:
+            assistant.prepare(questions)
+        for request, operation, args in requests:
+            try:
+                if operation not in OPERATIONS:
+                    raise ValueError(f"unknown operation {operation!r}")
+                send((request, True, getattr(assistant, operation)(*args)))
+            except Exception as error:  # one failed request must not end the worker
+                log.exception("assistant request %s failed", operation)
+                send((request, False, f"{type(error).__name__}: {error}"))
 
 
 def main() -> None:
@@ -204,7 +250,7 @@ def main() -> None:
     # The frames go to the real standard output; anything a library prints goes to standard error.
     frames = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    serve(sys.stdin.buffer, frames)
+    serve(sys.stdin.fileno(), frames)
 
 
 if __name__ == "__main__":

@@ -94,6 +94,11 @@ class Assistant:
         _ = self.classifier.index
         self.answer("邻居的树枝伸到我家院子里怎么办")
 
+    def prepare(self, messages: list[str]) -> None:
+        """Several messages about to be answered one after another (a burst in the bot's worker): their
+        vectors in one model call, shared as usual by triage, the scope check and retrieval."""
+        self.classifier.prepare(messages)
+
     # -- one message ---------------------------------------------------------------------------------
     def respond(self, message: str, community: str | None = None, lang: str = "zh") -> Reply:
         vector = self._vector(message)

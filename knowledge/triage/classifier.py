@@ -81,6 +81,12 @@ class Classifier:
         self._load()
         return self._index
 
+    def prepare(self, texts: list[str]) -> None:
+        """Several messages about to be classified one after another: encode them in one batch."""
+        remember = getattr(self.encoder, "remember", None) if self.settings.use_embeddings else None
+        if remember is not None:
+            remember([text for text in texts if text.strip()])
+
     def embed(self, text: str) -> np.ndarray | None:
         """The message vector, or None when embeddings are switched off."""
         if not self.settings.use_embeddings:

