@@ -42,6 +42,9 @@ async def privacy_action(
         return
     if callback_data.action == "export":
         data = await services.residents.export(query.from_user.id)
+        unfinished = {"state": await state.get_state(), "data": await state.get_data()}
+        if unfinished["state"] or unfinished["data"]:  # a form or an offer not finished yet
+            data["unfinished_form"] = unfinished
         body = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
         await message.answer_document(
             BufferedInputFile(body, filename="heshi-my-data.json"),
