@@ -47,5 +47,5 @@ class LanguageCb(CallbackData, prefix="lg"):
 
 
 class StaffCb(CallbackData, prefix="st"):
-    action: str  # in_progress, fixed (a hazard report), reply (a suggestion)
-    item: int
+    action: str  # in_progress, fixed (a hazard report), reply (a suggestion), more_reports/_suggestions
+    item: int  # the item; for more_*: the id of the last card shown

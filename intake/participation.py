@@ -263,23 +263,31 @@ class ParticipationService(ClockedService):
             raise AccessDenied("see the suggestions and reports of a community")
         return scope
 
-    async def suggestions_for_staff(self, staff_chat_id: int, limit: int = 20) -> list[SuggestionView]:
-        """Open suggestions in the communities this staff member works for (and below), oldest first."""
+    async def suggestions_for_staff(
+        self, staff_chat_id: int, limit: int = 20, after: int = 0
+    ) -> list[SuggestionView]:
+        """Open suggestions in the communities this staff member works for (and below), oldest first;
+        ``after`` an id: the next page (a page stays right while earlier items are being answered)."""
         scope = await self._staff_scope(staff_chat_id)
         rows = await self.session.scalars(
             select(Suggestion)
-            .where(Suggestion.community_id.in_(scope), Suggestion.state == "open")
+            .where(Suggestion.community_id.in_(scope), Suggestion.state == "open", Suggestion.id > after)
             .order_by(Suggestion.id)
             .limit(limit)
         )
         return [await self._suggestion_view(r) for r in rows.all()]
 
-    async def reports_for_staff(self, staff_chat_id: int, limit: int = 20) -> list[ReportView]:
-        """Hazard reports not yet fixed in this staff member's communities (and below), oldest first."""
+    async def reports_for_staff(
+        self, staff_chat_id: int, limit: int = 20, after: int = 0
+    ) -> list[ReportView]:
+        """Hazard reports not yet fixed in this staff member's communities (and below), oldest first;
+        ``after`` an id: the next page."""
         scope = await self._staff_scope(staff_chat_id)
         rows = await self.session.scalars(
             select(HazardReport)
-            .where(HazardReport.community_id.in_(scope), HazardReport.state != "fixed")
+            .where(
+                HazardReport.community_id.in_(scope), HazardReport.state != "fixed", HazardReport.id > after
+            )
             .order_by(HazardReport.id)
             .limit(limit)
         )

@@ -347,12 +347,12 @@ class Participation(_Calls):
     async def is_staff(self, chat_id: int) -> bool:
         return bool(await self.svc.communities.staff_community_ids(chat_id))
 
-    async def open_suggestions(self, chat_id: int) -> list[port.SuggestionItem]:
-        views = await self.call(self.svc.participation.suggestions_for_staff(chat_id))
+    async def open_suggestions(self, chat_id: int, limit: int, after: int = 0) -> list[port.SuggestionItem]:
+        views = await self.call(self.svc.participation.suggestions_for_staff(chat_id, limit, after))
         return [port.SuggestionItem(v.id, f"S{v.id:05d}", v.community, v.text, v.created_at) for v in views]
 
-    async def open_reports(self, chat_id: int) -> list[port.ReportItem]:
-        views = await self.call(self.svc.participation.reports_for_staff(chat_id))
+    async def open_reports(self, chat_id: int, limit: int, after: int = 0) -> list[port.ReportItem]:
+        views = await self.call(self.svc.participation.reports_for_staff(chat_id, limit, after))
         return [
             port.ReportItem(
                 v.id,

@@ -7,9 +7,12 @@ below it); a forged button or someone else's item gets a polite refusal and chan
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Sequence
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
@@ -23,6 +26,8 @@ from prompts import t
 
 router = Router(name="staff")
 log = logging.getLogger(__name__)
+
+PAGE = 20  # cards per /reports or /suggestions message batch; 下一批 shows the next
 
 
 def report_keyboard(report_id: int, state: str, lang: str) -> InlineKeyboardMarkup:
@@ -65,25 +70,64 @@ async def _staff_only(message: Message, services: Services, lang: str) -> int | 
 async def reports(message: Message, services: Services, lang: str) -> None:
     chat_id = await _staff_only(message, services, lang)
     if chat_id is not None:
-        items = await services.participation.open_reports(chat_id)
-        await _list(message, [(_report_text(i, lang), report_keyboard(i.id, i.state, lang)) for i in items])
-        if not items:
-            await message.answer(t("staff.no_reports", lang))
+        await _reports_page(message, services, chat_id, 0, lang)
 
 
 @router.message(Command("suggestions"))
 async def suggestions(message: Message, services: Services, lang: str) -> None:
     chat_id = await _staff_only(message, services, lang)
     if chat_id is not None:
-        items = await services.participation.open_suggestions(chat_id)
-        await _list(message, [(_suggestion_text(i, lang), suggestion_keyboard(i.id, lang)) for i in items])
-        if not items:
-            await message.answer(t("staff.no_suggestions", lang))
+        await _suggestions_page(message, services, chat_id, 0, lang)
 
 
-async def _list(message: Message, cards: list[tuple[str, InlineKeyboardMarkup]]) -> None:
+@router.callback_query(StaffCb.filter(F.action.in_({"more_reports", "more_suggestions"})))
+async def next_page(query: CallbackQuery, callback_data: StaffCb, services: Services, lang: str) -> None:
+    """下一批: the cards after the last one shown (a forged button shows only what the presser may see)."""
+    await query.answer()
+    if not isinstance(query.message, Message):
+        return
+    with contextlib.suppress(TelegramBadRequest):  # the button goes; the cards already sent stay
+        await query.message.edit_reply_markup(reply_markup=None)
+    try:
+        if callback_data.action == "more_reports":
+            await _reports_page(query.message, services, query.from_user.id, callback_data.item, lang)
+        else:
+            await _suggestions_page(query.message, services, query.from_user.id, callback_data.item, lang)
+    except ServiceError as error:
+        await _refuse(query, error, lang)
+
+
+async def _reports_page(message: Message, services: Services, chat_id: int, after: int, lang: str) -> None:
+    items = await services.participation.open_reports(chat_id, PAGE + 1, after)
+    cards = [(_report_text(i, lang), report_keyboard(i.id, i.state, lang)) for i in items[:PAGE]]
+    await _list(message, cards, "more_reports", items, lang)
+    if not items and not after:
+        await message.answer(t("staff.no_reports", lang))
+
+
+async def _suggestions_page(
+    message: Message, services: Services, chat_id: int, after: int, lang: str
+) -> None:
+    items = await services.participation.open_suggestions(chat_id, PAGE + 1, after)
+    cards = [(_suggestion_text(i, lang), suggestion_keyboard(i.id, lang)) for i in items[:PAGE]]
+    await _list(message, cards, "more_suggestions", items, lang)
+    if not items and not after:
+        await message.answer(t("staff.no_suggestions", lang))
+
+
+async def _list(
+    message: Message,
+    cards: list[tuple[str, InlineKeyboardMarkup]],
+    more: str,
+    items: Sequence[ReportItem] | Sequence[SuggestionItem],
+    lang: str,
+) -> None:
     for text, keyboard in cards:
         await message.answer(text, reply_markup=keyboard)
+    if len(items) > PAGE:  # one more than a page was read: there is a next page
+        last = items[PAGE - 1].id
+        button = inline([[(t("staff.next_page", lang), StaffCb(action=more, item=last))]])
+        await message.answer(t("staff.more", lang, shown=PAGE), reply_markup=button)
 
 
 async def _refuse(query: CallbackQuery, error: ServiceError, lang: str) -> None:
@@ -117,11 +161,12 @@ async def reply_button(
 ) -> None:
     # Checked now, so that a forged or stale button does not even open the prompt.
     try:
-        waiting = {item.id for item in await services.participation.open_suggestions(query.from_user.id)}
+        # The first open suggestion from this id on, among those this person may answer: on any page.
+        first = await services.participation.open_suggestions(query.from_user.id, 1, callback_data.item - 1)
     except ServiceError as error:
         await _refuse(query, error, lang)
         return
-    if callback_data.item not in waiting:
+    if not first or first[0].id != callback_data.item:
         await _refuse(query, ServiceError("staff.not_waiting"), lang)
         return
     await query.answer()

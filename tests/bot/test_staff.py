@@ -61,3 +61,38 @@ async def test_coordinator_works_through_reports_and_suggestions(
     answered = len(telegram.callback_answers)
     telegram.press(COORDINATOR, suggestion, suggestion.button("回复")["callback_data"])  # answered already
     await telegram.wait_answer("已经回复过了", answered)
+
+
+async def test_long_lists_come_in_batches_and_every_item_can_be_acted_on(
+    telegram: FakeTelegram, running: BotProcess
+) -> None:
+    """More than a batch of open items: 20 cards, then 下一批 for the rest; an item of the second batch
+    can be answered like one of the first (the check is not limited to the first batch)."""
+    await register(telegram)
+    async with running.backend.unit_of_work() as services:
+        for number in range(1, 24):
+            await services.participation.suggest(RESIDENT, "QSC", f"第{number}条建议：村口多放几个垃圾桶")
+        for number in range(1, 22):
+            await services.participation.report(RESIDENT, "QSC", f"第{number}处隐患：路灯不亮", None, None)
+
+    telegram.send_text(COORDINATOR, "/suggestions")
+    more = await telegram.wait_text(COORDINATOR, "还有更多", timeout=20)
+    cards = [text for text in telegram.texts(COORDINATOR) if text.startswith("💡 建议 S")]  # not the notices
+    assert len(cards) == 20 and "第1条建议" in cards[0] and "第20条建议" in cards[-1]
+    telegram.press(COORDINATOR, more, more.button("下一批")["callback_data"])
+    last = await telegram.wait_text(COORDINATOR, "建议 S00023")  # the card, not the notice (编号 …)
+    cards = [text for text in telegram.texts(COORDINATOR) if text.startswith("💡 建议 S")]
+    assert len(cards) == 23 and len(set(cards)) == 23
+    assert sum("还有更多" in text for text in telegram.texts(COORDINATOR)) == 1  # no third batch
+
+    telegram.press(COORDINATOR, last, last.button("回复")["callback_data"])
+    await telegram.wait_text(COORDINATOR, "请写给建议人的回复")
+    telegram.send_text(COORDINATOR, "下周就放")
+    await telegram.wait_text(RESIDENT, "下周就放")
+
+    telegram.send_text(COORDINATOR, "/reports")
+    more = await telegram.wait_text(COORDINATOR, "还有更多", timeout=20)
+    telegram.press(COORDINATOR, more, more.button("下一批")["callback_data"])
+    await telegram.wait_text(COORDINATOR, "第21处隐患")
+    reports = [text for text in telegram.texts(COORDINATOR) if text.startswith("⚠️ 隐患 R")]
+    assert len(reports) == 21 and len(set(reports)) == 21
