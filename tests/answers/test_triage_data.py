@@ -27,6 +27,7 @@ DEV3 = ROOT / "benchmarks" / "data" / "intent_dev3.jsonl"
 DEV4 = ROOT / "benchmarks" / "data" / "intent_dev4.jsonl"
 DEV5 = ROOT / "benchmarks" / "data" / "intent_dev5.jsonl"
 DEV6 = ROOT / "benchmarks" / "data" / "intent_dev6.jsonl"
+DEV7 = ROOT / "benchmarks" / "data" / "intent_dev7.jsonl"
 OUT_OF_SCOPE = ROOT / "benchmarks" / "data" / "out_of_scope.jsonl"
 OUT_OF_SCOPE2 = ROOT / "benchmarks" / "data" / "out_of_scope2.jsonl"
 IN_SCOPE_EXTRA = ROOT / "benchmarks" / "data" / "in_scope_extra.jsonl"
@@ -90,9 +91,9 @@ def jaccard(left: frozenset[str], right: frozenset[str]) -> float:
     return len(left & right) / len(left | right)
 
 
-ALL_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
-INTENT_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5, DEV6]
-EVALUATION_FILES = [DEV, DEV2, DEV3, DEV4, DEV5, DEV6, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
+ALL_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
+INTENT_FILES = [TRAINING, DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7]
+EVALUATION_FILES = [DEV, DEV2, DEV3, DEV4, DEV5, DEV6, DEV7, OUT_OF_SCOPE, OUT_OF_SCOPE2, IN_SCOPE_EXTRA]
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: p.name)
